@@ -58,7 +58,15 @@ export const parseIPv4 = (input: string): number | undefined => {
 export const parseIPv6 = (input: string): bigint | undefined => {
   if (!IPv6Reg.test(input)) return undefined
   const zone = input.indexOf("%")
-  const parts = ipaddr.IPv6.parse(zone === -1 ? input : input.slice(0, zone)).parts
+  let text = zone === -1 ? input : input.slice(0, zone)
+  // ipaddr.js reads the deprecated IPv4-compatible form "::a.b.c.d" as IPv4-mapped
+  // ("::ffff:a.b.c.d"); Node (inet_pton) keeps it as written. Spell a dotted tail in hex first.
+  const tailStart = text.lastIndexOf(":") + 1
+  if (text.indexOf(".", tailStart) !== -1) {
+    const v4 = parseIPv4(text.slice(tailStart))!
+    text = `${text.slice(0, tailStart)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`
+  }
+  const parts = ipaddr.IPv6.parse(text).parts
   let value = 0n
   for (const part of parts) value = (value << 16n) | BigInt(part)
   return value
