@@ -102,6 +102,8 @@ const nodeSkipsRange = (rules: ReadonlyArray<RuleSpec>, address: string, family:
   })
 }
 
+const nodeListsEveryRule = process.versions.node.startsWith("20.")
+
 describe("BlockList", () => {
   it("answers the reference example", () => {
     const list = docExample()
@@ -227,7 +229,10 @@ describe("BlockList", () => {
           applyNode(node, rule)
           list = Either.getOrThrow(applyCore(list, rule))
         }
-        assert.deepStrictEqual(BlockList.toJSON(list), node.rules)
+        // Node 20 lists every rule added, newest first, as netfx does. Node 22+ group rules by kind
+        // and drop one that blocks the same hosts as an earlier one (even across the two families),
+        // so there only the checks are compared.
+        if (nodeListsEveryRule) assert.deepStrictEqual(BlockList.toJSON(list), node.rules)
         for (const [address, family] of checks) {
           if (nodeSkipsRange(rules, address, family)) continue
           assert.strictEqual(
