@@ -80,7 +80,10 @@ const buildNetfx = (rules: ReadonlyArray<Rule>) => {
 }
 
 /** Checks per second over one round of about ROUND_MILLIS. */
-const measure = (check: (address: string, family: "ipv4" | "ipv6") => boolean, queries: Array<[string, "ipv4" | "ipv6"]>) => {
+const measure = (
+  check: (address: string, family: "ipv4" | "ipv6") => boolean,
+  queries: Array<[string, "ipv4" | "ipv6"]>
+) => {
   let hits = 0
   let done = 0
   const start = process.hrtime.bigint()
