@@ -50,8 +50,20 @@ export const MAPPED_BASE = 0xffff00000000n
 /** Parses an IPv4 address that passes Node's grammar into an unsigned 32-bit integer. @internal */
 export const parseIPv4 = (input: string): number | undefined => {
   if (!IPv4Reg.test(input)) return undefined
-  const [a, b, c, d] = ipaddr.IPv4.parse(input).octets as [number, number, number, number]
-  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d
+  // Node's grammar has validated four decimal octets: fold the digits in one pass (a check's hot
+  // path; several times faster than a second parse by ipaddr.js).
+  let value = 0
+  let octet = 0
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i)
+    if (c === 46) {
+      value = value * 256 + octet
+      octet = 0
+    } else {
+      octet = octet * 10 + c - 48
+    }
+  }
+  return value * 256 + octet
 }
 
 /** Parses an IPv6 address that passes Node's grammar into a 128-bit integer; the zone id is dropped. @internal */
@@ -66,10 +78,11 @@ export const parseIPv6 = (input: string): bigint | undefined => {
     const v4 = parseIPv4(text.slice(tailStart))!
     text = `${text.slice(0, tailStart)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`
   }
-  const parts = ipaddr.IPv6.parse(text).parts
-  let value = 0n
-  for (const part of parts) value = (value << 16n) | BigInt(part)
-  return value
+  const p = ipaddr.IPv6.parse(text).parts as [number, number, number, number, number, number, number, number]
+  // Two 64-bit halves from exact doubles (each step < 2^53): 4 BigInts instead of 8.
+  const hi = (BigInt(p[0] * 0x10000 + p[1]) << 32n) | BigInt(p[2] * 0x10000 + p[3])
+  const lo = (BigInt(p[4] * 0x10000 + p[5]) << 32n) | BigInt(p[6] * 0x10000 + p[7])
+  return (hi << 64n) | lo
 }
 
 /** Parses an address of the given family. @internal */
