@@ -130,8 +130,9 @@ export const make = (options: Options = {}): Either.Either<SocketAddress, Invali
   const family: Family = options.family ??
     (options.address !== undefined && ip.isIPv6(options.address) ? "ipv6" : "ipv4")
   const address = options.address ?? (family === "ipv4" ? "127.0.0.1" : "::")
-  const port = options.port ?? 0
-  const flowlabel = options.flowlabel ?? 0
+  // `+ 0` turns -0 into 0: a port or a flow label of "-0" is 0.
+  const port = (options.port ?? 0) + 0
+  const flowlabel = (options.flowlabel ?? 0) + 0
   const value = ip.parse(address, family)
   if (value === undefined) {
     return Either.left(
