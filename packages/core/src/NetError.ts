@@ -69,3 +69,219 @@ export class InvalidArgument extends Schema.TaggedError<InvalidArgument>("@netfx
     return `The argument '${this.argument}' ${this.reason}. Received ${show(this.value)}`
   }
 }
+
+const hostPort = (address: string | undefined, port: number | undefined): string =>
+  address === undefined ? "" : port === undefined ? ` ${address}` : ` ${address}:${port}`
+
+/**
+ * A connection attempt failed: refused, unreachable, timed out, blocked by the system.
+ *
+ * `code` is the system's (`ECONNREFUSED`, `ENETUNREACH`, `ETIMEDOUT`, `ENOENT` for a missing Unix
+ * socket, ...), `syscall` is `connect`, and the message is Node's: `connect ECONNREFUSED 127.0.0.1:8080`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectError extends Schema.TaggedError<ConnectError>("@netfx/core/ConnectError")("ConnectError", {
+  code: Schema.String,
+  errno: Schema.optional(Schema.Number),
+  syscall: Schema.String,
+  address: Schema.optional(Schema.String),
+  port: Schema.optional(Schema.Number),
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return `${this.syscall} ${this.code}${hostPort(this.address, this.port)}`
+  }
+}
+
+/**
+ * One failed attempt of an autoselection race.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const AttemptFailure = Schema.Struct({
+  address: Schema.String,
+  port: Schema.Number,
+  family: Schema.Literal(4, 6),
+  error: Schema.instanceOf(ConnectError)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type AttemptFailure = typeof AttemptFailure.Type
+
+/**
+ * Every address of the destination was tried and none could be connected. `attempts` lists each
+ * attempt in the order it started, with its error; `code` is the first attempt's, as Node's
+ * `AggregateError` has it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AllAttemptsFailed extends Schema.TaggedError<AllAttemptsFailed>("@netfx/core/AllAttemptsFailed")(
+  "AllAttemptsFailed",
+  {
+    host: Schema.String,
+    port: Schema.Number,
+    attempts: Schema.NonEmptyArray(AttemptFailure)
+  }
+) {
+  get code(): string {
+    return this.attempts[0].error.code
+  }
+  override get message(): string {
+    const list = this.attempts.map((a) => a.error.message).join(", ")
+    return `connect to ${this.host}:${this.port} failed after ${this.attempts.length} attempts: ${list}`
+  }
+}
+
+/**
+ * Every address of the destination is blocked by the outbound `blockList`: nothing was dialled.
+ * `code` is Node's `ERR_IP_BLOCKED`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class Blocked extends Schema.TaggedError<Blocked>("@netfx/core/Blocked")("Blocked", {
+  host: Schema.String,
+  addresses: Schema.Array(Schema.String)
+}) {
+  get code(): "ERR_IP_BLOCKED" {
+    return "ERR_IP_BLOCKED"
+  }
+  override get message(): string {
+    return `IP(${this.addresses.join(", ")}) is blocked by net.BlockList`
+  }
+}
+
+/**
+ * The connection could not be established within the connect timeout (lookup and every attempt
+ * included).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectTimeout extends Schema.TaggedError<ConnectTimeout>("@netfx/core/ConnectTimeout")("ConnectTimeout", {
+  host: Schema.String,
+  port: Schema.optional(Schema.Number),
+  timeout: Schema.Number
+}) {
+  get code(): "ETIMEDOUT" {
+    return "ETIMEDOUT"
+  }
+  override get message(): string {
+    return `connect ETIMEDOUT${hostPort(this.host, this.port)} (no connection after ${this.timeout} ms)`
+  }
+}
+
+/**
+ * An open connection failed: reset by the peer (`ECONNRESET`), written after the peer closed
+ * (`EPIPE`), or another system error on `read` or `write`. The message is Node's: `read ECONNRESET`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SocketError extends Schema.TaggedError<SocketError>("@netfx/core/SocketError")("SocketError", {
+  code: Schema.String,
+  errno: Schema.optional(Schema.Number),
+  syscall: Schema.String,
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    return `${this.syscall} ${this.code}`
+  }
+}
+
+/**
+ * Nothing was read or written for the connection's idle timeout, and the connection was asked to
+ * fail on that (`idleTimeout` with `onIdle: "fail"`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class IdleTimeout extends Schema.TaggedError<IdleTimeout>("@netfx/core/IdleTimeout")("IdleTimeout", {
+  timeout: Schema.Number
+}) {
+  get code(): "ETIMEDOUT" {
+    return "ETIMEDOUT"
+  }
+  override get message(): string {
+    return `the connection was idle for ${this.timeout} ms`
+  }
+}
+
+/**
+ * The connection is closed: it was ended, closed or aborted on this side before the operation.
+ * `code` is Node's `ERR_SOCKET_CLOSED`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SocketClosed extends Schema.TaggedError<SocketClosed>("@netfx/core/SocketClosed")("SocketClosed", {
+  operation: Schema.String
+}) {
+  get code(): "ERR_SOCKET_CLOSED" {
+    return "ERR_SOCKET_CLOSED"
+  }
+  override get message(): string {
+    return `Socket is closed (${this.operation})`
+  }
+}
+
+/**
+ * What can go wrong on an open connection.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ConnectionError = SocketError | IdleTimeout | SocketClosed
+
+/**
+ * A host name could not be resolved to an address.
+ *
+ * `code` is Node's: `ENOTFOUND` (no such name, or no address of the family asked for), `EAI_AGAIN`
+ * (the name servers did not answer in time), another getaddrinfo code, or, when a lookup function
+ * answered something that is not an address, `ERR_INVALID_IP_ADDRESS` or `ERR_INVALID_ADDRESS_FAMILY`
+ * (with the offending `address` and `family` as text). `syscall` is `getaddrinfo` and `errno` the
+ * system's number for the system's errors; `cause` is the original error. The message is Node's:
+ * `getaddrinfo ENOTFOUND nosuch.invalid`, `Invalid IP address: nonsense`, `Invalid address family: 5
+ * example.com` (Node adds `:port` there, which a resolver does not know).
+ *
+ * @example
+ * import { Resolver } from "@netfx/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Resolver.node.lookup("nosuch.invalid").pipe(
+ *   Effect.catchTag("ResolveError", (error) => Effect.succeed(error.code)) // "ENOTFOUND"
+ * )
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResolveError extends Schema.TaggedError<ResolveError>("@netfx/core/ResolveError")("ResolveError", {
+  code: Schema.String,
+  errno: Schema.optional(Schema.Number),
+  syscall: Schema.optional(Schema.String),
+  hostname: Schema.String,
+  /** For `ERR_INVALID_IP_ADDRESS` and `ERR_INVALID_ADDRESS_FAMILY`: the address the lookup gave. */
+  address: Schema.optional(Schema.String),
+  /** For `ERR_INVALID_ADDRESS_FAMILY`: the family the lookup gave, as text. */
+  family: Schema.optional(Schema.String),
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    if (this.code === "ERR_INVALID_IP_ADDRESS" && this.address !== undefined) {
+      return `Invalid IP address: ${this.address}`
+    }
+    if (this.code === "ERR_INVALID_ADDRESS_FAMILY" && this.family !== undefined) {
+      return `Invalid address family: ${this.family} ${this.hostname}`
+    }
+    if (this.syscall !== undefined) return `${this.syscall} ${this.code} ${this.hostname}`
+    const reason = this.cause instanceof Error && this.cause.message !== "" ? `: ${this.cause.message}` : ""
+    return `lookup ${this.code} ${this.hostname}${reason}`
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The one service that touches the operating system. `connect` and (later) `listen` open sockets
+ * only through it: `NodeTransport.layer` uses the runtime's sockets, `TestTransport` simulates a
+ * network in memory whose time runs on Effect's `Clock`.
+ *
+ * A transport deals in `Handle`s: one open socket, with the few operations that netfx builds its
+ * `Connection` on. Users rarely meet a handle; they use `Connection`.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { ConnectError, SocketError } from "./NetError.js"
+import type { SocketAddress } from "./SocketAddress.js"
+
+/**
+ * Where to connect one attempt: an IP address and port (no name: names are resolved before), or
+ * a Unix domain socket path.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Endpoint =
+  | {
+    readonly _tag: "Tcp"
+    readonly address: string
+    readonly port: number
+    readonly family: 4 | 6
+    readonly localAddress?: string | undefined
+    readonly localPort?: number | undefined
+  }
+  | { readonly _tag: "Ipc"; readonly path: string }
+
+/**
+ * What a handle reports while it is open. Each callback is called on the transport's own schedule
+ * and must not block.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HandleEvents {
+  /** Bytes arrived. The handle stops calling this after `pause()` until `resume()`. */
+  readonly onData: (chunk: Uint8Array) => void
+  /** The peer sent FIN: no more data will arrive. */
+  readonly onEnd: () => void
+  /** The socket failed (for example `ECONNRESET`). `onClose` follows. */
+  readonly onError: (error: SocketError) => void
+  /** The write buffer went back under its high-water mark. */
+  readonly onDrain: () => void
+  /** The socket is closed and its resources released. */
+  readonly onClose: () => void
+}
+
+/**
+ * One open socket. Writes are buffered by the handle: `write` answers whether the buffer is still
+ * under its high-water mark, and `onDrain` tells when it is again.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Handle {
+  /** Starts delivering events. Called once; data that arrived before is delivered then. */
+  readonly listen: (events: HandleEvents) => void
+  readonly pause: () => void
+  readonly resume: () => void
+  /** Queues bytes; `false` when the buffer is over its high-water mark (wait for `onDrain`). */
+  readonly write: (chunk: Uint8Array | string) => boolean
+  /** Sends FIN once everything queued is written; `callback` runs then (or with the error). */
+  readonly end: (callback: (error?: SocketError) => void) => void
+  /** Closes at once; queued bytes are dropped. */
+  readonly destroy: () => void
+  /** Closes at once with a TCP RST (SO_LINGER 0). */
+  readonly reset: () => void
+  readonly setNoDelay: (noDelay: boolean) => void
+  readonly setKeepAlive: (enable: boolean, initialDelayMillis: number) => void
+  /** Sets the IP type of service (DSCP/ECN byte); fails where the runtime cannot set it. */
+  readonly setTypeOfService: (tos: number) => Effect.Effect<void, SocketError>
+  readonly bytesRead: () => number
+  readonly bytesWritten: () => number
+  /** Bytes queued and not yet handed to the system. */
+  readonly bufferSize: () => number
+  readonly localAddress: () => SocketAddress | string | undefined
+  readonly remoteAddress: () => SocketAddress | string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category services
+ */
+export class Transport extends Context.Tag("@netfx/core/Transport")<Transport, {
+  /**
+   * Opens one connection to an endpoint. The handle belongs to the scope: closing the scope
+   * destroys it, and interrupting the effect while it connects abandons the attempt and closes its
+   * socket.
+   */
+  readonly connect: (endpoint: Endpoint) => Effect.Effect<Handle, ConnectError, Scope.Scope>
+}>() {}

@@ -1,0 +1,227 @@
+/**
+ * A `Connection` over a transport `Handle`: the read side as a pull-based stream with a bounded
+ * buffer (the handle is paused while the buffer is full, so a slow consumer stops the kernel reads),
+ * the write side as effects that wait for the handle's drain.
+ */
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import * as Sink from "effect/Sink"
+import * as Stream from "effect/Stream"
+import type * as Connection from "../Connection.js"
+import { SocketClosed, SocketError } from "../NetError.js"
+import type { ConnectionError } from "../NetError.js"
+import type { Handle } from "../Transport.js"
+
+/** @internal */
+export const TypeId: unique symbol = Symbol.for("@netfx/core/Connection")
+
+/** @internal */
+export interface Options {
+  /** When false (Node's default), the peer's FIN ends our side too once our writes are flushed. */
+  readonly allowHalfOpen: boolean
+  /** Bytes buffered on the read side before the handle is paused. */
+  readonly readHighWaterMark: number
+  /** How long closing the scope waits for queued writes to be flushed before destroying. */
+  readonly closeTimeout: Duration.Duration
+}
+
+type Waker = () => void
+
+/** @internal */
+export const make = (handle: Handle, options: Options): Effect.Effect<Connection.Connection, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    let chunks: Array<Uint8Array> = []
+    let buffered = 0
+    let paused = false
+    let readEnded = false
+    let peerEnded = false
+    let closedHere = false
+    let writeEnded = false
+    let closed = false
+    let failure: ConnectionError | undefined
+    let readWaker: Waker | undefined
+    let drainWakers: Array<Waker> = []
+    let closeWakers: Array<Waker> = []
+    let typeOfService = 0
+
+    const wakeReader = () => {
+      const waker = readWaker
+      readWaker = undefined
+      waker?.()
+    }
+    const wakeWriters = () => {
+      const wakers = drainWakers
+      drainWakers = []
+      for (const waker of wakers) waker()
+    }
+
+    handle.listen({
+      onData: (chunk) => {
+        chunks.push(chunk)
+        buffered += chunk.length
+        if (!paused && buffered >= options.readHighWaterMark) {
+          paused = true
+          handle.pause()
+        }
+        wakeReader()
+      },
+      onEnd: () => {
+        readEnded = true
+        peerEnded = true
+        wakeReader()
+        // Node's allowHalfOpen: false ends the writable side when the readable side ends.
+        if (!options.allowHalfOpen && !writeEnded) {
+          writeEnded = true
+          handle.end(() => {})
+        }
+      },
+      onError: (error) => {
+        failure ??= error
+        wakeReader()
+        wakeWriters()
+      },
+      onDrain: wakeWriters,
+      onClose: () => {
+        closed = true
+        readEnded = true
+        wakeReader()
+        wakeWriters()
+        const wakers = closeWakers
+        closeWakers = []
+        for (const waker of wakers) waker()
+      }
+    })
+
+    // One pull takes everything buffered at once: a chunk of chunks, and the handle resumes.
+    const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ConnectionError>> = Effect.suspend(() => {
+      if (chunks.length > 0) {
+        const taken = chunks
+        chunks = []
+        buffered = 0
+        if (paused) {
+          paused = false
+          handle.resume()
+        }
+        return Effect.succeed(Chunk.unsafeFromArray(taken))
+      }
+      if (failure !== undefined) return Effect.fail(Option.some(failure))
+      if (readEnded) return Effect.fail(Option.none())
+      return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<ConnectionError>>((resume) => {
+        readWaker = () => resume(pull)
+        return Effect.sync(() => {
+          readWaker = undefined
+        })
+      })
+    })
+
+    const stream = Stream.repeatEffectChunkOption(pull)
+
+    const writeClosedError = (operation: string): ConnectionError =>
+      failure ??
+        // Node: "This socket has been ended by the other party" (EPIPE), unless we closed it.
+        (peerEnded && !options.allowHalfOpen && !closedHere
+          ? new SocketError({ code: "EPIPE", syscall: "write" })
+          : new SocketClosed({ operation }))
+
+    const awaitDrain = Effect.async<void, ConnectionError>((resume) => {
+      const waker = () => resume(failure !== undefined ? Effect.fail(failure) : Effect.void)
+      drainWakers.push(waker)
+      return Effect.sync(() => {
+        drainWakers = drainWakers.filter((w) => w !== waker)
+      })
+    })
+
+    const write = (chunk: Uint8Array | string): Effect.Effect<void, ConnectionError> =>
+      Effect.suspend(() => {
+        if (failure !== undefined || writeEnded || closed) return Effect.fail(writeClosedError("write"))
+        return handle.write(chunk) ? Effect.void : awaitDrain
+      })
+
+    const writeAll = (chunks: Iterable<Uint8Array | string>): Effect.Effect<void, ConnectionError> =>
+      Effect.forEach(chunks, write, { discard: true })
+
+    const sink: Sink.Sink<void, Uint8Array | string, never, ConnectionError> = Sink.forEachChunk(writeAll)
+
+    const awaitClose = Effect.async<void>((resume) => {
+      if (closed) return resume(Effect.void)
+      const waker = () => resume(Effect.void)
+      closeWakers.push(waker)
+      return Effect.sync(() => {
+        closeWakers = closeWakers.filter((w) => w !== waker)
+      })
+    })
+
+    const end: Effect.Effect<void, ConnectionError> = Effect.suspend(() => {
+      if (failure !== undefined) return Effect.fail(failure)
+      if (closed) return Effect.fail(new SocketClosed({ operation: "end" }))
+      if (writeEnded) return Effect.void
+      writeEnded = true
+      return Effect.async<void, ConnectionError>((resume) => {
+        handle.end((error) => resume(error === undefined ? Effect.void : Effect.fail(error)))
+      })
+    })
+
+    const abort = Effect.suspend(() => {
+      closedHere = true
+      if (!closed) handle.reset()
+      return awaitClose
+    })
+
+    // Graceful close: flush what is queued, send FIN, then release the socket without waiting for
+    // the peer. A peer that stops reading cannot hold the close for longer than `closeTimeout`.
+    const close = Effect.suspend(() => {
+      closedHere = true
+      if (closed) return Effect.void
+      const flush = writeEnded || failure !== undefined
+        ? Effect.void
+        : Effect.async<void>((resume) => {
+          writeEnded = true
+          handle.end(() => resume(Effect.void))
+        })
+      // Interruptible: this runs as a finalizer, where the timeout could not stop a stuck flush.
+      return flush.pipe(
+        Effect.interruptible,
+        Effect.timeout(options.closeTimeout),
+        Effect.ignore,
+        Effect.zipRight(Effect.sync(() => handle.destroy())),
+        Effect.zipRight(awaitClose)
+      )
+    })
+
+    yield* Effect.addFinalizer(() => close)
+
+    const connection: Connection.Connection = {
+      [TypeId]: TypeId,
+      stream,
+      write,
+      writeAll,
+      sink,
+      end,
+      close,
+      abort,
+      awaitClose,
+      localAddress: handle.localAddress(),
+      remoteAddress: handle.remoteAddress(),
+      bytesRead: Effect.sync(() => handle.bytesRead()),
+      bytesWritten: Effect.sync(() => handle.bytesWritten()),
+      bufferSize: Effect.sync(() => handle.bufferSize()),
+      setNoDelay: (noDelay = true) => Effect.sync(() => handle.setNoDelay(noDelay)),
+      setKeepAlive: (enable = false, initialDelay = Duration.zero) =>
+        Effect.sync(() => handle.setKeepAlive(enable, Duration.toMillis(Duration.decode(initialDelay)))),
+      setTypeOfService: (tos) =>
+        handle.setTypeOfService(tos).pipe(Effect.tap(() =>
+          Effect.sync(() => {
+            typeOfService = tos
+          })
+        )),
+      getTypeOfService: Effect.sync(() => typeOfService),
+      pipe() {
+        return pipeArguments(this, arguments)
+      }
+    }
+    return connection
+  })

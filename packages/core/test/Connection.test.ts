@@ -1,0 +1,292 @@
+import { assert, describe, it } from "@effect/vitest"
+import type { NetError, Transport } from "@netfx/core"
+import { BlockList, Connection, Resolver, TestTransport } from "@netfx/core"
+import { Cause, Chunk, Effect, Either, Exit, Fiber, Layer, Option, Queue, Stream, TestClock } from "effect"
+import * as Clock from "effect/Clock"
+import type { Scope } from "effect/Scope"
+
+// Every test here runs on the simulated network: latencies are exact, time is TestClock's.
+const hosts = { "dual.test": ["::1", "127.0.0.1"], "v4.test": ["127.0.0.1"], "many.test": ["::1", "::2", "10.0.0.1"] }
+const network = Layer.merge(TestTransport.layer, Resolver.layerStatic(hosts))
+
+const failure = <E>(exit: Exit.Exit<unknown, E>): E => {
+  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
+  return Option.getOrThrowWith(Cause.failureOption(exit.cause), () => new Error(Cause.pretty(exit.cause)))
+}
+
+/** Connects in a fiber of its own, recording events with the instant they happened. */
+const startConnect = (options: Connection.TcpOptions) =>
+  Effect.gen(function*() {
+    const events: Array<string> = []
+    const clock = yield* Effect.clock
+    const onEvent = (event: Connection.ConnectEvent) => {
+      const at = clock.unsafeCurrentTimeMillis()
+      events.push(
+        event._tag === "Lookup"
+          ? `${at} Lookup ${event.host} ${event.addresses.map((a) => a.address).join(",")}`
+          : `${at} ${event._tag} ${event.address}`
+      )
+    }
+    const fiber = yield* Effect.gen(function*() {
+      const conn = yield* Connection.connect({ ...options, onEvent })
+      return { conn, at: yield* Clock.currentTimeMillis }
+    }).pipe(Effect.fork)
+    return { events, fiber }
+  })
+
+const remote = (conn: Connection.Connection) => String(conn.remoteAddress)
+
+const scopedNetwork = <A, E>(
+  effect: Effect.Effect<
+    A,
+    E,
+    TestTransport.TestNetwork | Scope | Resolver.Resolver | Transport.Transport
+  >
+) => effect.pipe(Effect.scoped, Effect.provide(network))
+
+describe("Connection.connect on a simulated network", () => {
+  it.effect("IPv6 blackholed, IPv4 up: connected over IPv4 at exactly 250 ms", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:80", TestTransport.blackhole)
+      yield* net.set("127.0.0.1:80", TestTransport.accept())
+      const { events, fiber } = yield* startConnect({ host: "dual.test", port: 80 })
+      yield* TestClock.adjust("250 millis")
+      const { at, conn } = yield* Fiber.join(fiber)
+      assert.strictEqual(at, 250)
+      assert.strictEqual(remote(conn), "127.0.0.1:80")
+      assert.deepStrictEqual(events, [
+        "0 Lookup dual.test ::1,127.0.0.1",
+        "0 Attempt ::1",
+        "250 AttemptTimeout ::1",
+        "250 Attempt 127.0.0.1"
+      ])
+      // The blackholed attempt was abandoned: only the winner and its server side are open.
+      assert.strictEqual(yield* net.openSockets, 2)
+    })))
+
+  it.effect("IPv6 slow but alive (400 ms) beats a slower IPv4 (600 ms): earlier attempts keep running", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:80", TestTransport.accept("400 millis"))
+      yield* net.set("127.0.0.1:80", TestTransport.accept("350 millis"))
+      const { fiber } = yield* startConnect({ host: "dual.test", port: 80 })
+      yield* TestClock.adjust("400 millis")
+      const { at, conn } = yield* Fiber.join(fiber)
+      assert.strictEqual(at, 400)
+      assert.strictEqual(remote(conn), "[::1]:80")
+      assert.strictEqual(yield* net.openSockets, 2)
+    })))
+
+  it.effect("the sequential policy reproduces Node: the slow IPv6 attempt is aborted at 250 ms", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:80", TestTransport.accept("400 millis"))
+      yield* net.set("127.0.0.1:80", TestTransport.accept("600 millis"))
+      const { events, fiber } = yield* startConnect({
+        host: "dual.test",
+        port: 80,
+        autoSelectFamilyPolicy: "sequential"
+      })
+      yield* TestClock.adjust("850 millis")
+      const { at, conn } = yield* Fiber.join(fiber)
+      assert.strictEqual(at, 850)
+      assert.strictEqual(remote(conn), "127.0.0.1:80")
+      assert.deepStrictEqual(events.slice(1), ["0 Attempt ::1", "250 AttemptTimeout ::1", "250 Attempt 127.0.0.1"])
+    })))
+
+  it.effect("all refused: one error lists every attempt, with the first attempt's code", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:80", TestTransport.refuse("5 millis"))
+      yield* net.set("[::2]:80", TestTransport.refuse("5 millis"))
+      yield* net.set("10.0.0.1:80", TestTransport.refuse("5 millis"))
+      const { events, fiber } = yield* startConnect({ host: "many.test", port: 80 })
+      yield* TestClock.adjust("1 second")
+      const error = failure(yield* Fiber.await(fiber))
+      assert.strictEqual(error._tag, "AllAttemptsFailed")
+      if (error._tag !== "AllAttemptsFailed") return
+      assert.strictEqual(error.code, "ECONNREFUSED")
+      // Interleaved: ::1, then IPv4, then ::2; each failure started the next attempt at once.
+      assert.deepStrictEqual(error.attempts.map((a) => [a.address, a.family, a.error.code]), [
+        ["::1", 6, "ECONNREFUSED"],
+        ["10.0.0.1", 4, "ECONNREFUSED"],
+        ["::2", 6, "ECONNREFUSED"]
+      ])
+      assert.deepStrictEqual(events.filter((e) => e.includes("Attempt ")), [
+        "0 Attempt ::1",
+        "5 Attempt 10.0.0.1",
+        "10 Attempt ::2"
+      ])
+      assert.strictEqual(yield* net.openSockets, 0)
+    })))
+
+  it.effect("a single address is dialled once and fails with that attempt's ConnectError", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const error = failure(yield* Effect.exit(Connection.connect({ host: "v4.test", port: 81 })))
+      assert.strictEqual(error._tag, "ConnectError")
+      assert.strictEqual(error.message, "connect ECONNREFUSED 127.0.0.1:81")
+    })))
+
+  it.effect("interrupting mid-race closes every attempt", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:80", TestTransport.accept("10 seconds"))
+      yield* net.set("[::2]:80", TestTransport.blackhole)
+      yield* net.set("10.0.0.1:80", TestTransport.accept("10 seconds"))
+      const { fiber } = yield* startConnect({ host: "many.test", port: 80 })
+      yield* TestClock.adjust("600 millis")
+      assert.deepStrictEqual(yield* net.attempts, ["[::1]:80", "10.0.0.1:80", "[::2]:80"])
+      yield* Fiber.interrupt(fiber)
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual(yield* net.openSockets, 0)
+    })))
+
+  it.effect("the connect timeout fails with ConnectTimeout at exactly its instant", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:80", TestTransport.blackhole)
+      yield* net.set("127.0.0.1:80", TestTransport.blackhole)
+      const { fiber } = yield* startConnect({ host: "dual.test", port: 80, timeout: "1 second" })
+      yield* TestClock.adjust("999 millis")
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      const error = failure(yield* Fiber.await(fiber))
+      assert.strictEqual(error._tag, "ConnectTimeout")
+      assert.strictEqual(error.code, "ETIMEDOUT")
+      assert.strictEqual(yield* net.openSockets, 0)
+    })))
+
+  it.effect("addresses the blockList rejects are never dialled", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("127.0.0.1:80", TestTransport.accept())
+      const blockList = Either.getOrThrow(BlockList.addAddress(BlockList.empty, "::1"))
+      const conn = yield* Connection.connect({ host: "dual.test", port: 80, blockList })
+      assert.strictEqual(remote(conn), "127.0.0.1:80")
+      assert.deepStrictEqual(yield* net.attempts, ["127.0.0.1:80"])
+    })))
+
+  it.effect("a destination blocked entirely fails with Blocked, and nothing is dialled", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      const blockList = Either.getOrThrow(BlockList.addSubnet(BlockList.empty, "::", 0))
+      // IPv4 addresses are IPv6 too (::ffff:0:0/96): ::/0 blocks every host.
+      const error = failure(yield* Effect.exit(Connection.connect({ host: "dual.test", port: 80, blockList })))
+      assert.strictEqual(error._tag, "Blocked")
+      if (error._tag === "Blocked") assert.strictEqual(error.code, "ERR_IP_BLOCKED")
+      assert.deepStrictEqual(yield* net.attempts, [])
+    })))
+
+  it.effect("family, localAddress or autoSelectFamily: false dial the first address only", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:80", TestTransport.refuse())
+      yield* net.set("127.0.0.1:80", TestTransport.accept())
+      const error = failure(
+        yield* Effect.exit(Connection.connect({ host: "dual.test", port: 80, autoSelectFamily: false }))
+      )
+      assert.strictEqual(error._tag, "ConnectError")
+      const conn = yield* Connection.connect({ host: "dual.test", port: 80, family: 4 })
+      assert.strictEqual(remote(conn), "127.0.0.1:80")
+    })))
+
+  it.effect("bad options fail with Node's codes before anything is dialled", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      const code = (options: Connection.ConnectOptions) =>
+        Effect.exit(Connection.connect(options)).pipe(
+          Effect.map((exit) => (failure(exit) as NetError.InvalidArgument).code)
+        )
+      assert.strictEqual(yield* code({ port: 65536 }), "ERR_SOCKET_BAD_PORT")
+      assert.strictEqual(yield* code({ port: -1 }), "ERR_SOCKET_BAD_PORT")
+      assert.strictEqual(yield* code({ port: 80, localPort: 1.5 }), "ERR_SOCKET_BAD_PORT")
+      assert.strictEqual(yield* code({ port: 80, localAddress: "localhost" }), "ERR_INVALID_IP_ADDRESS")
+      assert.strictEqual(yield* code({ port: 80, family: 5 as 4 }), "ERR_INVALID_ARG_VALUE")
+      assert.strictEqual(yield* code({ port: 80, typeOfService: 256 }), "ERR_OUT_OF_RANGE")
+      assert.strictEqual(yield* code({ path: "/tmp/" + "x".repeat(200) }), "ERR_INVALID_ARG_VALUE")
+      assert.deepStrictEqual(yield* net.attempts, [])
+    })))
+})
+
+describe("Connection on a simulated network", () => {
+  const open = Effect.gen(function*() {
+    const net = yield* TestTransport.TestNetwork
+    yield* net.set("127.0.0.1:80", TestTransport.accept())
+    const conn = yield* Connection.connect({ host: "127.0.0.1", port: 80 })
+    const server = (yield* Queue.take(net.accepted)).handle
+    const received: Array<string> = []
+    let serverSawEnd = false
+    server.listen({
+      onData: (chunk) => void received.push(new TextDecoder().decode(chunk)),
+      onEnd: () => {
+        serverSawEnd = true
+      },
+      onError: () => {},
+      onDrain: () => {},
+      onClose: () => {}
+    })
+    return { net, conn, server, received, serverSawEnd: () => serverSawEnd }
+  })
+
+  it.effect("carries bytes both ways, and the peer's FIN ends the stream", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn, received, server } = yield* open
+      yield* conn.write("hello ")
+      yield* conn.writeAll(["wor", new TextEncoder().encode("ld")])
+      server.write("pong")
+      server.end(() => {})
+      const bytes = yield* Connection.readAll(conn)
+      assert.strictEqual(new TextDecoder().decode(bytes), "pong")
+      yield* Effect.yieldNow()
+      assert.strictEqual(received.join(""), "hello world")
+      assert.strictEqual(yield* conn.bytesWritten, 11)
+      assert.strictEqual(yield* conn.bytesRead, 4)
+    })))
+
+  it.effect("allowHalfOpen false (the default): the peer's FIN ends our side too", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn, server, serverSawEnd } = yield* open
+      server.end(() => {})
+      yield* Stream.runDrain(conn.stream)
+      yield* Effect.yieldNow()
+      assert.isTrue(serverSawEnd())
+      const error = failure(yield* Effect.exit(conn.write("late")))
+      assert.strictEqual(error._tag, "SocketError")
+      if (error._tag === "SocketError") assert.strictEqual(error.code, "EPIPE")
+    })))
+
+  it.effect("end half-closes: the peer sees FIN and we keep reading", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn, server, serverSawEnd } = yield* open
+      yield* conn.end
+      yield* Effect.yieldNow()
+      assert.isTrue(serverSawEnd())
+      server.write("still here")
+      server.end(() => {})
+      const chunks = yield* Stream.runCollect(conn.stream)
+      assert.strictEqual(Chunk.join(Chunk.map(chunks, (c) => new TextDecoder().decode(c)), ""), "still here")
+    })))
+
+  it.effect("a reset fails the stream with ECONNRESET", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn, net } = yield* open
+      yield* net.reset("127.0.0.1:80")
+      const error = failure(yield* Effect.exit(Stream.runDrain(conn.stream)))
+      assert.strictEqual(error._tag, "SocketError")
+      if (error._tag === "SocketError") assert.strictEqual(error.message, "read ECONNRESET")
+    })))
+
+  it.effect("closing the scope closes both sides: no socket is left", () =>
+    Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* Effect.scoped(Effect.gen(function*() {
+        const { conn } = yield* open
+        yield* conn.write("bye")
+        assert.strictEqual(yield* net.openSockets, 2)
+      }))
+      assert.strictEqual(yield* net.openSockets, 1) // the server side, which the test never closed
+      const accepted = yield* Queue.takeAll(net.accepted)
+      assert.strictEqual(Chunk.size(accepted), 0)
+    }).pipe(Effect.provide(network)))
+})

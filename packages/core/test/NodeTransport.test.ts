@@ -1,0 +1,323 @@
+import { assert, describe, it } from "@effect/vitest"
+import type { Transport } from "@netfx/core"
+import { BlockList, Connection, NodeTransport, Resolver } from "@netfx/core"
+import { Cause, Chunk, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Stream } from "effect"
+import type { Scope } from "effect/Scope"
+import { createHash, randomBytes } from "node:crypto"
+import { mkdtempSync, rmSync } from "node:fs"
+import * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+// Real sockets on this machine only: 127.0.0.1, ::1 and Unix sockets in a temporary directory. The
+// peer is a plain node:net server, the reference the core must interoperate with. The tests run on
+// the real clock (it.live) because the sockets do; none of them waits for time to pass.
+const live = Layer.merge(NodeTransport.layer, Resolver.layerNode)
+
+const failure = <E>(exit: Exit.Exit<unknown, E>): E => {
+  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
+  return Option.getOrThrowWith(Cause.failureOption(exit.cause), () => new Error(Cause.pretty(exit.cause)))
+}
+
+/** The sockets and servers this process holds open, as Node counts them. */
+const openHandles = () =>
+  process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "TCPServerWrap" || r === "PipeWrap")
+    .length
+
+/**
+ * Lets the event loop finish closing handles: a server's 'close' (and a destroyed peer socket's)
+ * comes before libuv has released the handle. Turns of the loop, not time: at most 100 of them.
+ */
+const handlesSettleAt = (expected: number) =>
+  Effect.promise(async () => {
+    for (let turn = 0; turn < 100 && openHandles() !== expected; turn++) {
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  })
+
+/** The count once the previous tests' handles have finished closing (stable for a few turns). */
+const settledHandles = Effect.promise(async () => {
+  let count = openHandles()
+  for (let stable = 0, turn = 0; stable < 5 && turn < 200; turn++) {
+    await new Promise((resolve) => setImmediate(resolve))
+    const now = openHandles()
+    stable = now === count ? stable + 1 : 0
+    count = now
+  }
+  return count
+})
+
+type Listen = { readonly host: string } | { readonly path: string }
+
+/** A node:net server for the life of the scope; its connections are destroyed when it closes. */
+const server = (listen: Listen, onConnection: (socket: net.Socket) => void) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly server: net.Server; readonly port: number; readonly sockets: Set<net.Socket> }>(
+      (resume) => {
+        const sockets = new Set<net.Socket>()
+        const srv = net.createServer({ allowHalfOpen: true }, (socket) => {
+          sockets.add(socket)
+          socket.on("close", () => sockets.delete(socket))
+          socket.on("error", () => {})
+          onConnection(socket)
+        })
+        const done = () =>
+          resume(Effect.succeed({ server: srv, port: (srv.address() as net.AddressInfo)?.port ?? 0, sockets }))
+        if ("path" in listen) srv.listen(listen.path, done)
+        else srv.listen(0, listen.host, done)
+      }
+    ),
+    ({ server: srv, sockets }) =>
+      Effect.async<void>((resume) => {
+        for (const socket of sockets) socket.destroy()
+        srv.close(() => resume(Effect.void))
+      })
+  )
+
+const echo = (socket: net.Socket) => socket.pipe(socket)
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "netfx-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
+
+const roundTrip = (options: Connection.ConnectOptions) =>
+  Effect.gen(function*() {
+    const conn = yield* Connection.connect(options)
+    yield* conn.write("hello, ")
+    yield* conn.write(new TextEncoder().encode("netfx"))
+    yield* conn.end
+    return text(yield* Connection.readAll(conn))
+  })
+
+const withLive = <A, E>(effect: Effect.Effect<A, E, Scope | Transport.Transport | Resolver.Resolver>) =>
+  effect.pipe(Effect.scoped, Effect.provide(live))
+
+describe("Connection over the runtime's sockets", () => {
+  it.live("echoes over IPv4, IPv6 and a Unix socket", () =>
+    withLive(Effect.gen(function*() {
+      const v4 = yield* server({ host: "127.0.0.1" }, echo)
+      assert.strictEqual(yield* roundTrip({ host: "127.0.0.1", port: v4.port }), "hello, netfx")
+      const v6 = yield* server({ host: "::1" }, echo)
+      assert.strictEqual(yield* roundTrip({ host: "::1", port: v6.port }), "hello, netfx")
+      const dir = yield* tempDir
+      const path = join(dir, "echo.sock")
+      yield* server({ path }, echo)
+      assert.strictEqual(yield* roundTrip({ path }), "hello, netfx")
+    })))
+
+  it.live("echoes over a Linux abstract socket", () =>
+    withLive(Effect.gen(function*() {
+      if (process.platform !== "linux") return
+      const path = `\0netfx-test-${process.pid}-${randomBytes(4).toString("hex")}`
+      yield* server({ path }, echo)
+      assert.strictEqual(yield* roundTrip({ path }), "hello, netfx")
+    })))
+
+  it.live("reports both ends as SocketAddress values, and counts bytes", () =>
+    withLive(Effect.gen(function*() {
+      const srv = yield* server({ host: "127.0.0.1" }, echo)
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port })
+      assert.strictEqual(String(conn.remoteAddress), `127.0.0.1:${srv.port}`)
+      const local = conn.localAddress
+      assert.isTrue(typeof local === "object" && local.address === "127.0.0.1" && local.port > 0)
+      yield* conn.write("12345")
+      yield* conn.end
+      yield* Connection.readAll(conn)
+      assert.strictEqual(yield* conn.bytesWritten, 5)
+      assert.strictEqual(yield* conn.bytesRead, 5)
+    })))
+
+  it.live("connects to localhost through the runtime's resolver", () =>
+    withLive(Effect.gen(function*() {
+      const srv = yield* server({ host: "127.0.0.1" }, echo)
+      // /etc/hosts answers localhost; ::1 may come first and be refused, then 127.0.0.1 wins.
+      assert.strictEqual(yield* roundTrip({ host: "localhost", port: srv.port }), "hello, netfx")
+    })))
+
+  it.live("half-closes both ways", () =>
+    withLive(Effect.gen(function*() {
+      const peerSawEnd = yield* Deferred.make<void>()
+      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+        socket.on("end", () => {
+          Deferred.unsafeDone(peerSawEnd, Exit.void)
+          // Our FIN reached the peer, which can still write: the half-open direction.
+          socket.end("after your FIN")
+        })
+        socket.resume()
+      })
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port, allowHalfOpen: true })
+      yield* conn.end
+      yield* Deferred.await(peerSawEnd)
+      assert.strictEqual(text(yield* Connection.readAll(conn)), "after your FIN")
+    })))
+
+  it.live("ends our side when the peer ends, unless allowHalfOpen", () =>
+    withLive(Effect.gen(function*() {
+      const peerSawEnd = yield* Deferred.make<void>()
+      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+        socket.on("end", () => Deferred.unsafeDone(peerSawEnd, Exit.void))
+        socket.resume()
+        socket.end("bye")
+      })
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port })
+      assert.strictEqual(text(yield* Connection.readAll(conn)), "bye")
+      yield* Deferred.await(peerSawEnd)
+      assert.strictEqual(failure(yield* Effect.exit(conn.write("x")))._tag, "SocketError")
+    })))
+
+  it.live("fails the stream with ECONNRESET when the peer resets", () =>
+    withLive(Effect.gen(function*() {
+      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+        socket.once("data", () => socket.resetAndDestroy())
+      })
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port })
+      yield* conn.write("provoke")
+      const error = failure(yield* Effect.exit(Stream.runDrain(conn.stream)))
+      assert.strictEqual(error._tag, "SocketError")
+      if (error._tag === "SocketError") assert.strictEqual(error.code, "ECONNRESET")
+    })))
+
+  it.live("aborts with an RST that the peer sees as ECONNRESET", () =>
+    withLive(Effect.gen(function*() {
+      const peerError = yield* Deferred.make<string>()
+      const connected = yield* Deferred.make<void>()
+      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+        socket.on("error", (error: NodeJS.ErrnoException) =>
+          Deferred.unsafeDone(peerError, Exit.succeed(error.code ?? "")))
+        socket.resume()
+        Deferred.unsafeDone(connected, Exit.void)
+      })
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port })
+      yield* Deferred.await(connected)
+      yield* conn.abort
+      assert.strictEqual(yield* Deferred.await(peerError), "ECONNRESET")
+    })))
+
+  it.live("moves 32 MiB each way with every byte verified", () =>
+    withLive(Effect.gen(function*() {
+      const srv = yield* server({ host: "127.0.0.1" }, echo)
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port, noDelay: true })
+      const payload = randomBytes(32 * 1024 * 1024)
+      const chunks = Array.from({ length: 512 }, (_, i) => payload.subarray(i * 65536, (i + 1) * 65536))
+      const writer = yield* conn.writeAll(chunks).pipe(Effect.zipRight(conn.end), Effect.fork)
+      const hash = createHash("sha256")
+      let length = 0
+      yield* Stream.runForEachChunk(conn.stream, (chunk) =>
+        Effect.sync(() => {
+          for (const c of chunk) {
+            hash.update(c)
+            length += c.length
+          }
+        }))
+      yield* Fiber.join(writer)
+      assert.strictEqual(length, payload.length)
+      assert.strictEqual(hash.digest("hex"), createHash("sha256").update(payload).digest("hex"))
+    })))
+
+  it.live("a slow consumer pauses the socket: reads stay bounded and the peer's writes back up", () =>
+    withLive(Effect.gen(function*() {
+      const total = 16 * 1024 * 1024
+      let peerBlocked = 0
+      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+        let sent = 0
+        const block = Buffer.alloc(64 * 1024, 7)
+        const pump = () => {
+          while (sent < total) {
+            sent += block.length
+            if (!socket.write(block)) {
+              peerBlocked++
+              socket.once("drain", pump)
+              return
+            }
+          }
+          socket.end()
+        }
+        pump()
+      })
+      const highWaterMark = 64 * 1024
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port, readHighWaterMark: highWaterMark })
+      let largestPull = 0
+      let received = 0
+      // Slow: each pull yields to the event loop several times before taking more.
+      yield* Stream.runForEachChunk(conn.stream, (chunk) =>
+        Effect.gen(function*() {
+          const bytes = Chunk.reduce(chunk, 0, (n, c) => n + c.length)
+          largestPull = Math.max(largestPull, bytes)
+          received += bytes
+          for (let i = 0; i < 4; i++) yield* Effect.promise(() => new Promise((r) => setImmediate(r)))
+        }))
+      assert.strictEqual(received, total)
+      // The read buffer never held more than the high-water mark plus one read from the kernel.
+      assert.isAtMost(largestPull, highWaterMark + 64 * 1024)
+      assert.isAbove(peerBlocked, 0)
+    })))
+
+  it.live("connection refused is a ConnectError with Node's message", () =>
+    withLive(Effect.gen(function*() {
+      // A port that was just free: bound, then closed.
+      const port = yield* Effect.scoped(Effect.map(server({ host: "127.0.0.1" }, echo), (s) => s.port))
+      const error = failure(yield* Effect.exit(Connection.connect({ host: "127.0.0.1", port })))
+      assert.strictEqual(error._tag, "ConnectError")
+      assert.strictEqual(error.message, `connect ECONNREFUSED 127.0.0.1:${port}`)
+    })))
+
+  it.live("a missing Unix socket is ENOENT, a path too long fails before any system call", () =>
+    withLive(Effect.gen(function*() {
+      const dir = yield* tempDir
+      const missing = failure(yield* Effect.exit(Connection.connect({ path: join(dir, "none.sock") })))
+      assert.strictEqual(missing._tag, "ConnectError")
+      if (missing._tag === "ConnectError") assert.strictEqual(missing.code, "ENOENT")
+      const long = failure(yield* Effect.exit(Connection.connect({ path: join(dir, "x".repeat(120)) })))
+      assert.strictEqual(long._tag, "InvalidArgument")
+    })))
+
+  it.live("a blocked destination is never dialled", () =>
+    withLive(Effect.gen(function*() {
+      let connections = 0
+      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+        connections++
+        socket.destroy()
+      })
+      const blockList = Either.getOrThrow(BlockList.addSubnet(BlockList.empty, "127.0.0.0", 8))
+      const error = failure(yield* Effect.exit(Connection.connect({ host: "127.0.0.1", port: srv.port, blockList })))
+      assert.strictEqual(error._tag, "Blocked")
+      assert.strictEqual(error.message, "IP(127.0.0.1) is blocked by net.BlockList")
+      assert.strictEqual(connections, 0)
+    })))
+
+  it.live("type of service: set where the runtime can, a typed error where it cannot", () =>
+    withLive(Effect.gen(function*() {
+      const srv = yield* server({ host: "127.0.0.1" }, echo)
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port })
+      const result = yield* Effect.either(conn.setTypeOfService(0x10))
+      if (Either.isRight(result)) assert.strictEqual(yield* conn.getTypeOfService, 0x10)
+      else assert.strictEqual(result.left.code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM")
+    })))
+
+  it.live("leaves no socket open: after use, after a refused attempt, after an interrupted write", () =>
+    Effect.gen(function*() {
+      const before = yield* settledHandles
+      yield* withLive(Effect.gen(function*() {
+        const srv = yield* server({ host: "127.0.0.1" }, echo)
+        yield* Effect.scoped(roundTrip({ host: "127.0.0.1", port: srv.port }))
+        const closedPort = yield* Effect.scoped(Effect.map(server({ host: "127.0.0.1" }, echo), (s) => s.port))
+        yield* Effect.exit(Effect.scoped(Connection.connect({ host: "127.0.0.1", port: closedPort })))
+        // A peer that never reads: the write blocks on backpressure until interrupted.
+        const stuck = yield* server({ host: "127.0.0.1" }, (socket) => socket.pause())
+        const conn = yield* Effect.scoped(Effect.gen(function*() {
+          const conn = yield* Connection.connect({ host: "127.0.0.1", port: stuck.port, closeTimeout: "10 millis" })
+          const writer = yield* conn.writeAll(Array.from({ length: 1024 }, () => Buffer.alloc(65536))).pipe(Effect.fork)
+          // Wait until backpressure holds the writer: the socket's buffer is full.
+          yield* Effect.repeat(conn.bufferSize, { until: (n) => n > 0 })
+          yield* Fiber.interrupt(writer)
+          return conn
+        }))
+        yield* Effect.exit(conn.write("after close"))
+      }))
+      yield* handlesSettleAt(before)
+      assert.strictEqual(openHandles(), before, JSON.stringify(process.getActiveResourcesInfo()))
+    }))
+})
