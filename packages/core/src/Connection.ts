@@ -11,6 +11,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { Pipeable } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
+import type * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import type * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
@@ -77,6 +78,17 @@ export interface Connection extends Pipeable {
   /** Sets the IP type of service byte (0-255). Fails where the runtime cannot set it. */
   readonly setTypeOfService: (tos: number) => Effect.Effect<void, SocketError>
   readonly getTypeOfService: Effect.Effect<number>
+  /**
+   * Subscribes to idle periods: the queue receives an item each time nothing was read or written
+   * for the idle timeout, as Node's `'timeout'` event (once per idle period; the connection stays
+   * open unless `failOnIdle`). The subscription lasts as long as its scope.
+   */
+  readonly subscribeIdle: Effect.Effect<Queue.Dequeue<void>, never, Scope.Scope>
+  /**
+   * Sets (or with `undefined` or zero, clears) the idle timeout, counted from now. With
+   * `failOnIdle`, the idle timeout fails the connection with `IdleTimeout` and closes it.
+   */
+  readonly setIdleTimeout: (timeout: Duration.DurationInput | undefined, failOnIdle?: boolean) => Effect.Effect<void>
 }
 
 /**
@@ -119,6 +131,10 @@ export interface CommonOptions {
   readonly allowHalfOpen?: boolean | undefined
   /** Bytes read ahead of the consumer before the socket is paused. Default 64 KiB. */
   readonly readHighWaterMark?: number | undefined
+  /** Report (on `idle`) each period of this long without reads or writes. None by default. */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  /** With `idleTimeout`: fail the connection with `IdleTimeout` and close it instead. */
+  readonly failOnIdle?: boolean | undefined
   /** How long closing the scope waits for queued bytes to be flushed. Default 2 seconds. */
   readonly closeTimeout?: Duration.DurationInput | undefined
   /** Called on each step of the connection (lookup, attempts). Must not throw. */
@@ -237,7 +253,9 @@ const validateTcp = (options: TcpOptions) =>
 const connectionOptions = (options: CommonOptions): connection.Options => ({
   allowHalfOpen: options.allowHalfOpen ?? false,
   readHighWaterMark: options.readHighWaterMark ?? 64 * 1024,
-  closeTimeout: Duration.decode(options.closeTimeout ?? Duration.seconds(2))
+  closeTimeout: Duration.decode(options.closeTimeout ?? Duration.seconds(2)),
+  idleTimeout: options.idleTimeout === undefined ? undefined : Duration.decode(options.idleTimeout),
+  failOnIdle: options.failOnIdle ?? false
 })
 
 const clampDelay = (delay: Duration.DurationInput | undefined, policy: happyEyeballs.Policy): Duration.Duration => {

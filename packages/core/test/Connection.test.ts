@@ -290,3 +290,68 @@ describe("Connection on a simulated network", () => {
       assert.strictEqual(Chunk.size(accepted), 0)
     }).pipe(Effect.provide(network)))
 })
+
+describe("Connection idle timeout (simulated, exact instants)", () => {
+  const connected = (options: Partial<Connection.TcpOptions> = {}) =>
+    Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("127.0.0.1:80", TestTransport.accept())
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: 80, ...options })
+      const server = (yield* Queue.take(net.accepted)).handle
+      server.listen({ onData: () => {}, onEnd: () => {}, onError: () => {}, onDrain: () => {}, onClose: () => {} })
+      return { net, conn, server }
+    })
+
+  it.effect("reports each idle period once, without closing, and activity starts a new one", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn, server } = yield* connected({ idleTimeout: "1 second" })
+      const idle = yield* conn.subscribeIdle
+      yield* TestClock.adjust("999 millis")
+      assert.strictEqual(yield* Queue.size(idle), 0)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(yield* Queue.size(idle), 1)
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual(yield* Queue.size(idle), 1)
+      // Activity at 6 s: the next report comes at exactly 7 s.
+      server.write("wake up")
+      yield* Effect.yieldNow()
+      yield* TestClock.adjust("999 millis")
+      assert.strictEqual(yield* Queue.size(idle), 1)
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(yield* Queue.size(idle), 2)
+      // Still open: reading and writing work.
+      yield* conn.write("still open")
+    })))
+
+  it.effect("writes count as activity, and clearing the timeout stops the reports", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn } = yield* connected()
+      const idle = yield* conn.subscribeIdle
+      yield* conn.setIdleTimeout("100 millis")
+      yield* TestClock.adjust("60 millis")
+      yield* conn.write("x")
+      yield* TestClock.adjust("60 millis")
+      assert.strictEqual(yield* Queue.size(idle), 0)
+      yield* TestClock.adjust("40 millis")
+      assert.strictEqual(yield* Queue.size(idle), 1)
+      yield* conn.write("y")
+      yield* conn.setIdleTimeout(undefined)
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual(yield* Queue.size(idle), 1)
+    })))
+
+  it.effect("with failOnIdle the stream fails with IdleTimeout at the instant, and the socket closes", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn, net } = yield* connected({ idleTimeout: "250 millis", failOnIdle: true })
+      const reader = yield* Effect.fork(Stream.runDrain(conn.stream))
+      yield* TestClock.adjust("249 millis")
+      assert.isNull(reader.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      const error = failure(yield* Fiber.await(reader))
+      assert.strictEqual(error._tag, "IdleTimeout")
+      assert.strictEqual(error.code, "ETIMEDOUT")
+      yield* conn.awaitClose
+      assert.strictEqual(failure(yield* Effect.exit(conn.write("late")))._tag, "IdleTimeout")
+      assert.strictEqual(yield* net.openSockets, 1) // the server side, which the test never closed
+    })))
+})

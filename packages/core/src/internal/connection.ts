@@ -4,15 +4,18 @@
  * the write side as effects that wait for the handle's drain.
  */
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberHandle from "effect/FiberHandle"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
+import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type * as Connection from "../Connection.js"
-import { SocketClosed, SocketError } from "../NetError.js"
+import { IdleTimeout, SocketClosed, SocketError } from "../NetError.js"
 import type { ConnectionError } from "../NetError.js"
 import type { Handle } from "../Transport.js"
 
@@ -27,6 +30,10 @@ export interface Options {
   readonly readHighWaterMark: number
   /** How long closing the scope waits for queued writes to be flushed before destroying. */
   readonly closeTimeout: Duration.Duration
+  /** Idle time after which `idle` emits (Node's `setTimeout`); none when undefined or zero. */
+  readonly idleTimeout: Duration.Duration | undefined
+  /** Whether an idle timeout also fails the connection with `IdleTimeout` and closes it. */
+  readonly failOnIdle: boolean
 }
 
 type Waker = () => void
@@ -47,6 +54,18 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
     let drainWakers: Array<Waker> = []
     let closeWakers: Array<Waker> = []
     let typeOfService = 0
+    // Idle tracking (Node's socket.setTimeout): the instant of the last read or write, on the
+    // connection's Clock so that TestClock drives it; `activityWaker` re-arms the timer after an
+    // idle period has been reported.
+    const clock = yield* Effect.clock
+    let lastActivity = clock.unsafeCurrentTimeMillis()
+    let activityWaker: Waker | undefined
+    const activity = () => {
+      lastActivity = clock.unsafeCurrentTimeMillis()
+      const waker = activityWaker
+      activityWaker = undefined
+      waker?.()
+    }
 
     const wakeReader = () => {
       const waker = readWaker
@@ -61,6 +80,7 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
 
     handle.listen({
       onData: (chunk) => {
+        activity()
         chunks.push(chunk)
         buffered += chunk.length
         if (!paused && buffered >= options.readHighWaterMark) {
@@ -138,6 +158,7 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
     const write = (chunk: Uint8Array | string): Effect.Effect<void, ConnectionError> =>
       Effect.suspend(() => {
         if (failure !== undefined || writeEnded || closed) return Effect.fail(writeClosedError("write"))
+        activity()
         return handle.write(chunk) ? Effect.void : awaitDrain
       })
 
@@ -194,6 +215,43 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
 
     yield* Effect.addFinalizer(() => close)
 
+    const idleEvents = yield* PubSub.unbounded<void>()
+    const idleTimer = yield* FiberHandle.make()
+    const awaitActivity = Effect.async<void>((resume) => {
+      activityWaker = () => resume(Effect.void)
+      return Effect.sync(() => {
+        activityWaker = undefined
+      })
+    })
+    const idleLoop = (timeout: number, failOnIdle: boolean) =>
+      Effect.gen(function*() {
+        while (!closed) {
+          const idleFor = (yield* Clock.currentTimeMillis) - lastActivity
+          if (idleFor < timeout) {
+            yield* Effect.sleep(Duration.millis(timeout - idleFor))
+            continue
+          }
+          yield* PubSub.publish(idleEvents, undefined)
+          if (failOnIdle) {
+            failure ??= new IdleTimeout({ timeout })
+            wakeReader()
+            wakeWriters()
+            handle.destroy()
+            return
+          }
+          // Node reports an idle period once; the next read or write starts a new one.
+          yield* awaitActivity
+        }
+      })
+    const setIdleTimeout = (timeout: Duration.DurationInput | undefined, failOnIdle = false) =>
+      Effect.suspend(() => {
+        const millis = timeout === undefined ? 0 : Duration.toMillis(Duration.decode(timeout))
+        if (millis <= 0 || !Number.isFinite(millis)) return FiberHandle.clear(idleTimer)
+        lastActivity = clock.unsafeCurrentTimeMillis()
+        return FiberHandle.run(idleTimer, idleLoop(millis, failOnIdle)).pipe(Effect.asVoid)
+      })
+    if (options.idleTimeout !== undefined) yield* setIdleTimeout(options.idleTimeout, options.failOnIdle)
+
     const connection: Connection.Connection = {
       [TypeId]: TypeId,
       stream,
@@ -219,6 +277,8 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
           })
         )),
       getTypeOfService: Effect.sync(() => typeOfService),
+      subscribeIdle: PubSub.subscribe(idleEvents),
+      setIdleTimeout,
       pipe() {
         return pipeArguments(this, arguments)
       }
