@@ -9,16 +9,18 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
 import type { Pipeable } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Queue from "effect/Queue"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as BlockList from "./BlockList.js"
 import * as connection from "./internal/connection.js"
 import * as happyEyeballs from "./internal/happyEyeballs.js"
-import * as ip from "./internal/ip.js"
+import * as IP from "./IP.js"
 import type { ConnectionError, ResolveError, SocketError } from "./NetError.js"
 import { AllAttemptsFailed, Blocked, ConnectError, ConnectTimeout, InvalidArgument } from "./NetError.js"
 import * as Resolver from "./Resolver.js"
@@ -219,36 +221,94 @@ const invalid = (code: InvalidArgument["code"], argument: string, value: unknown
 
 const isIpc = (options: ConnectOptions): options is IpcOptions => "path" in options && options.path !== undefined
 
-const validatePort = (port: unknown, argument: string) =>
-  typeof port === "number" && Number.isInteger(port) && port >= 0 && port <= 65535
-    ? Effect.void
-    : invalid("ERR_SOCKET_BAD_PORT", argument, port, "should be >= 0 and < 65536")
+const optionalBoolean = Schema.optional(Schema.Boolean)
+const optionalDuration = Schema.optional(
+  Schema.Union(Schema.DurationFromSelf, Schema.Number, Schema.String, Schema.BigIntFromSelf)
+)
+const optionalFunction = Schema.optional(
+  Schema.declare((u): u is (...args: Array<never>) => unknown => typeof u === "function")
+)
 
-const validateTcp = (options: TcpOptions) =>
-  Effect.gen(function*() {
-    yield* validatePort(options.port, "port")
-    if (options.localPort !== undefined) yield* validatePort(options.localPort, "localPort")
-    if (
-      options.localAddress !== undefined && ip.isIPv4(options.localAddress) === false &&
-      !ip.isIPv6(options.localAddress)
-    ) {
-      yield* invalid("ERR_INVALID_IP_ADDRESS", "localAddress", options.localAddress, "must be an IP address")
+const commonFields = {
+  timeout: optionalDuration,
+  allowHalfOpen: optionalBoolean,
+  readHighWaterMark: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  idleTimeout: optionalDuration,
+  failOnIdle: optionalBoolean,
+  closeTimeout: optionalDuration,
+  onEvent: optionalFunction
+}
+
+/**
+ * The schema `connect` validates TCP options with. Also usable to decode options from
+ * configuration (durations as numbers of milliseconds or as text such as `"5 seconds"`).
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const TcpOptionsSchema = Schema.Struct({
+  ...commonFields,
+  host: Schema.optional(Schema.NonEmptyString),
+  port: IP.Port,
+  localAddress: Schema.optional(IP.Address),
+  localPort: Schema.optional(IP.Port),
+  family: Schema.optional(Schema.Literal(0, 4, 6)),
+  hints: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  lookup: optionalFunction,
+  noDelay: optionalBoolean,
+  keepAlive: optionalBoolean,
+  keepAliveInitialDelay: optionalDuration,
+  typeOfService: Schema.optional(Schema.Int.pipe(Schema.between(0, 255))),
+  autoSelectFamily: optionalBoolean,
+  autoSelectFamilyPolicy: Schema.optional(Schema.Literal("staggered", "sequential")),
+  autoSelectFamilyAttemptDelay: optionalDuration,
+  firstFamilyCount: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))),
+  blockList: Schema.optional(BlockList.BlockListFromSelf)
+})
+
+/**
+ * The schema `connect` validates IPC options with.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const IpcOptionsSchema = Schema.Struct({
+  ...commonFields,
+  path: Schema.NonEmptyString
+})
+
+// Which of Node's codes a bad field gets (lib/net.js validators; see node-net-behaviour.md §5.2).
+const fieldCodes: Record<string, InvalidArgument["code"]> = {
+  port: "ERR_SOCKET_BAD_PORT",
+  localPort: "ERR_SOCKET_BAD_PORT",
+  localAddress: "ERR_INVALID_IP_ADDRESS",
+  family: "ERR_INVALID_ARG_VALUE",
+  autoSelectFamilyPolicy: "ERR_INVALID_ARG_VALUE",
+  typeOfService: "ERR_OUT_OF_RANGE",
+  firstFamilyCount: "ERR_OUT_OF_RANGE",
+  readHighWaterMark: "ERR_OUT_OF_RANGE",
+  hints: "ERR_INVALID_ARG_VALUE"
+}
+
+/** Decodes options with their schema; the first bad field becomes an `InvalidArgument`. */
+const validate = <A, I>(schema: Schema.Schema<A, I>, options: unknown) =>
+  Effect.mapError(
+    Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })(options),
+    (error) => {
+      const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+      const argument = String(issue?.path[0] ?? "options")
+      const value = typeof options === "object" && options !== null
+        ? (options as Record<string, unknown>)[argument]
+        : options
+      return new InvalidArgument({
+        code: fieldCodes[argument] ??
+          (value === undefined || typeof value !== "object" ? "ERR_INVALID_ARG_TYPE" : "ERR_INVALID_ARG_VALUE"),
+        argument,
+        value,
+        reason: `is invalid: ${issue?.message ?? "unexpected value"}`
+      })
     }
-    if (options.family !== undefined && options.family !== 0 && options.family !== 4 && options.family !== 6) {
-      yield* invalid("ERR_INVALID_ARG_VALUE", "family", options.family, "must be one of: 0, 4, 6")
-    }
-    if (options.host !== undefined && (typeof options.host !== "string" || options.host.length === 0)) {
-      yield* invalid("ERR_INVALID_ARG_TYPE", "host", options.host, "must be a non-empty string")
-    }
-    const tos = options.typeOfService
-    if (tos !== undefined && !(Number.isInteger(tos) && tos >= 0 && tos <= 255)) {
-      yield* invalid("ERR_OUT_OF_RANGE", "typeOfService", tos, "must be an integer >= 0 && <= 255")
-    }
-    const count = options.firstFamilyCount
-    if (count !== undefined && !(Number.isInteger(count) && count >= 1)) {
-      yield* invalid("ERR_OUT_OF_RANGE", "firstFamilyCount", count, "must be an integer >= 1")
-    }
-  })
+  )
 
 const connectionOptions = (options: CommonOptions): connection.Options => ({
   allowHalfOpen: options.allowHalfOpen ?? false,
@@ -267,9 +327,7 @@ const clampDelay = (delay: Duration.DurationInput | undefined, policy: happyEyeb
 
 const connectIpc = (options: IpcOptions) =>
   Effect.gen(function*() {
-    if (typeof options.path !== "string" || options.path.length === 0) {
-      return yield* invalid("ERR_INVALID_ARG_TYPE", "path", options.path, "must be a non-empty string")
-    }
+    yield* validate(IpcOptionsSchema, options)
     const bytes = Buffer.byteLength(options.path)
     if (bytes > MAX_PATH_BYTES) {
       return yield* invalid(
@@ -286,7 +344,7 @@ const connectIpc = (options: IpcOptions) =>
 
 const connectTcp = (options: TcpOptions) =>
   Effect.gen(function*() {
-    yield* validateTcp(options)
+    yield* validate(TcpOptionsSchema, options)
     const transport = yield* Transport
     const emit = options.onEvent ?? (() => {})
     const host = options.host ?? "localhost"
@@ -295,7 +353,7 @@ const connectTcp = (options: TcpOptions) =>
 
     const resolver = options.lookup === undefined ? yield* Resolver.Resolver : Resolver.fromNodeLookup(options.lookup)
     const resolved = yield* resolver.lookup(host, { family, hints: options.hints })
-    if (ip.isIPv4(host) === false && !ip.isIPv6(host)) emit({ _tag: "Lookup", host, addresses: resolved })
+    if (IP.isIP(host) === 0) emit({ _tag: "Lookup", host, addresses: resolved })
 
     const allowed = options.blockList === undefined
       ? resolved
@@ -315,6 +373,7 @@ const connectTcp = (options: TcpOptions) =>
       const candidate = { address: first.address, port, family: first.family }
       emit({ _tag: "Attempt", ...candidate })
       handle = yield* attempt(candidate).pipe(
+        happyEyeballs.withAttemptSpan(candidate),
         Effect.tapError((error) => Effect.sync(() => emit({ _tag: "AttemptFailed", ...candidate, error })))
       )
     } else {

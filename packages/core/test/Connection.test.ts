@@ -1,7 +1,21 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { NetError, Transport } from "@netfx/core"
 import { BlockList, Connection, Resolver, TestTransport } from "@netfx/core"
-import { Cause, Chunk, Effect, Either, Exit, Fiber, Layer, Option, Queue, Stream, TestClock } from "effect"
+import {
+  Cause,
+  Chunk,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  Layer,
+  Option,
+  Queue,
+  Schema,
+  Stream,
+  TestClock,
+  Tracer
+} from "effect"
 import * as Clock from "effect/Clock"
 import type { Scope } from "effect/Scope"
 
@@ -121,6 +135,31 @@ describe("Connection.connect on a simulated network", () => {
       assert.strictEqual(yield* net.openSockets, 0)
     })))
 
+  it.effect("traces the connect, the lookup and every attempt in spans", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:80", TestTransport.refuse())
+      yield* net.set("127.0.0.1:80", TestTransport.accept())
+      const base = yield* Effect.tracer
+      const spans: Array<Tracer.Span> = []
+      const tracer = Tracer.make({
+        span: (...args) => {
+          const span = base.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: (f, fiber) => base.context(f, fiber)
+      })
+      yield* Connection.connect({ host: "dual.test", port: 80 }).pipe(Effect.withTracer(tracer))
+      assert.deepStrictEqual(spans.map((s) => s.name), [
+        "netfx.connect",
+        "netfx.lookup",
+        "netfx.connect.attempt",
+        "netfx.connect.attempt"
+      ])
+      assert.deepStrictEqual(spans.slice(2).map((s) => s.attributes.get("net.peer.address")), ["::1", "127.0.0.1"])
+    })))
+
   it.effect("a single address is dialled once and fails with that attempt's ConnectError", () =>
     scopedNetwork(Effect.gen(function*() {
       const error = failure(yield* Effect.exit(Connection.connect({ host: "v4.test", port: 81 })))
@@ -205,7 +244,14 @@ describe("Connection.connect on a simulated network", () => {
       assert.strictEqual(yield* code({ port: 80, family: 5 as 4 }), "ERR_INVALID_ARG_VALUE")
       assert.strictEqual(yield* code({ port: 80, typeOfService: 256 }), "ERR_OUT_OF_RANGE")
       assert.strictEqual(yield* code({ path: "/tmp/" + "x".repeat(200) }), "ERR_INVALID_ARG_VALUE")
+      assert.strictEqual(yield* code({ path: "" }), "ERR_INVALID_ARG_TYPE")
+      assert.strictEqual(yield* code({ port: 80, noDelay: "yes" as unknown as boolean }), "ERR_INVALID_ARG_TYPE")
+      assert.strictEqual(yield* code({ port: "80" as unknown as number }), "ERR_SOCKET_BAD_PORT")
       assert.deepStrictEqual(yield* net.attempts, [])
+      // The same schemas decode options from configuration.
+      const decode = Schema.decodeUnknownEither(Connection.TcpOptionsSchema)
+      assert.isTrue(Either.isRight(decode({ host: "db.internal", port: 5432, timeout: "5 seconds", noDelay: true })))
+      assert.isTrue(Either.isLeft(decode({ host: "db.internal", port: 70000 })))
     })))
 })
 

@@ -3,6 +3,7 @@ import type { Transport } from "@netfx/core"
 import { BlockList, Connection, NodeTransport, Resolver } from "@netfx/core"
 import { Cause, Chunk, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Stream } from "effect"
 import type { Scope } from "effect/Scope"
+import { spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
 import * as net from "node:net"
@@ -262,6 +263,40 @@ describe("Connection over the runtime's sockets", () => {
       const error = failure(yield* Effect.exit(Connection.connect({ host: "127.0.0.1", port })))
       assert.strictEqual(error._tag, "ConnectError")
       assert.strictEqual(error.message, `connect ECONNREFUSED 127.0.0.1:${port}`)
+    })))
+
+  it.live("the connect timeout fires when the peer never answers the handshake", () =>
+    withLive(Effect.gen(function*() {
+      // A listener that never accepts, with a backlog of 0: once one connection waits in its queue,
+      // the kernel drops further SYNs, so a connection attempt hangs like one to a blackhole — and
+      // stays on this machine. Node accepts eagerly, so the listener is a small Python process.
+      const port = yield* Effect.acquireRelease(
+        Effect.async<{ readonly port: number; readonly kill: () => void }>((resume) => {
+          const child = spawn("python3", [
+            "-c",
+            [
+              "import socket, signal",
+              "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)",
+              "print(s.getsockname()[1], flush=True)",
+              "signal.pause()"
+            ].join("\n")
+          ], { stdio: ["ignore", "pipe", "inherit"] })
+          child.stdout.once("data", (data) =>
+            resume(Effect.succeed({ port: Number(String(data).trim()), kill: () => child.kill() })))
+        }),
+        (listener) =>
+          Effect.sync(() => listener.kill())
+      ).pipe(Effect.map((listener) => listener.port))
+      const first = yield* Effect.acquireRelease(
+        Effect.async<net.Socket>((resume) => {
+          const socket = net.connect(port, "127.0.0.1", () => resume(Effect.succeed(socket)))
+        }),
+        (socket) => Effect.sync(() => socket.destroy())
+      )
+      assert.isFalse(first.destroyed)
+      const error = failure(yield* Effect.exit(Connection.connect({ host: "127.0.0.1", port, timeout: "200 millis" })))
+      assert.strictEqual(error._tag, "ConnectTimeout")
+      assert.strictEqual(error.message, `connect ETIMEDOUT 127.0.0.1:${port} (no connection after 200 ms)`)
     })))
 
   it.live("a missing Unix socket is ENOENT, a path too long fails before any system call", () =>

@@ -74,6 +74,12 @@ export const interleave = <C extends { readonly address: string; readonly family
   return out
 }
 
+/** Runs one attempt in its tracing span. @internal */
+export const withAttemptSpan = (candidate: Candidate) =>
+  Effect.withSpan("netfx.connect.attempt", {
+    attributes: { "net.peer.address": candidate.address, "net.peer.port": candidate.port, family: candidate.family }
+  })
+
 interface Running {
   readonly fiber: Fiber.RuntimeFiber<unknown>
   readonly scope: Scope.CloseableScope
@@ -104,13 +110,7 @@ export const race = <A, E, R>(
         emit({ _tag: "Attempt", index, candidate })
         const fiber = yield* options.attempt(candidate, index).pipe(
           Scope.extend(scope),
-          Effect.withSpan("netfx.connect.attempt", {
-            attributes: {
-              "net.peer.address": candidate.address,
-              "net.peer.port": candidate.port,
-              family: candidate.family
-            }
-          }),
+          withAttemptSpan(candidate),
           Effect.exit,
           Effect.flatMap((exit) => Queue.offer(results, { index, exit })),
           Effect.forkDaemon
