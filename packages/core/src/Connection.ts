@@ -209,6 +209,7 @@ export type ConnectFailure =
   | ConnectTimeout
   | ResolveError
   | InvalidArgument
+  | SocketError
 
 /** `sizeof(sockaddr_un.sun_path)` less the terminating NUL: 107 bytes on Linux, 103 on macOS. */
 const MAX_PATH_BYTES = process.platform === "linux" ? 107 : 103
@@ -412,7 +413,9 @@ const connectTcp = (options: TcpOptions) =>
     const conn = yield* connection.make(handle, connectionOptions(options))
     if (options.noDelay) yield* conn.setNoDelay(true)
     if (options.keepAlive) yield* conn.setKeepAlive(true, options.keepAliveInitialDelay ?? 0)
-    if (options.typeOfService !== undefined) yield* conn.setTypeOfService(options.typeOfService).pipe(Effect.orDie)
+    // Applied once connected, as Node does; a runtime that cannot set it fails the connect with a
+    // typed SocketError (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) rather than ignoring the option.
+    if (options.typeOfService !== undefined) yield* conn.setTypeOfService(options.typeOfService)
     return conn
   })
 

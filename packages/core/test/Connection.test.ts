@@ -181,6 +181,22 @@ describe("Connection.connect on a simulated network", () => {
       assert.strictEqual(yield* net.openSockets, 0)
     })))
 
+  it.effect("interrupting during the lookup leaves nothing behind, and nothing is dialled", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      let lookups = 0
+      // A lookup that never answers.
+      const lookup: Resolver.NodeLookupFunction = () => {
+        lookups++
+      }
+      const fiber = yield* Effect.fork(Connection.connect({ host: "slow.test", port: 80, lookup }))
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(lookups, 1)
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(yield* net.attempts, [])
+      assert.strictEqual(yield* net.openSockets, 0)
+    })))
+
   it.effect("the connect timeout fails with ConnectTimeout at exactly its instant", () =>
     scopedNetwork(Effect.gen(function*() {
       const net = yield* TestTransport.TestNetwork

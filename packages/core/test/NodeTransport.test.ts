@@ -330,6 +330,13 @@ describe("Connection over the runtime's sockets", () => {
       const result = yield* Effect.either(conn.setTypeOfService(0x10))
       if (Either.isRight(result)) assert.strictEqual(yield* conn.getTypeOfService, 0x10)
       else assert.strictEqual(result.left.code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM")
+      // As an option it is applied once connected; where it cannot be, the connect fails, typed.
+      const withOption = yield* Effect.either(
+        Connection.connect({ host: "127.0.0.1", port: srv.port, typeOfService: 0x10 })
+      )
+      assert.strictEqual(Either.isRight(withOption), Either.isRight(result))
+      if (Either.isRight(withOption)) assert.strictEqual(yield* withOption.right.getTypeOfService, 0x10)
+      else assert.strictEqual((withOption.left as { code?: string }).code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM")
     })))
 
   it.live("leaves no socket open: after use, after a refused attempt, after an interrupted write", () =>
