@@ -339,6 +339,21 @@ describe("Connection on a simulated network", () => {
       if (error._tag === "SocketError") assert.strictEqual(error.message, "read ECONNRESET")
     })))
 
+  it.effect("the stream has one reader: a second concurrent reader dies with a clear message", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn, server } = yield* open
+      const first = yield* Effect.fork(Stream.runDrain(conn.stream))
+      const second = yield* Effect.fork(Stream.runDrain(conn.stream))
+      // One of them finds the other waiting and dies at once; the other reads on until the end.
+      yield* Effect.raceFirst(Fiber.await(first), Fiber.await(second))
+      server.end(() => {})
+      const exits = [yield* Fiber.await(first), yield* Fiber.await(second)]
+      const died = exits.filter((exit) => Exit.isFailure(exit) && Cause.isDie(exit.cause))
+      assert.strictEqual(died.length, 1)
+      assert.include(Cause.pretty((died[0] as Exit.Failure<unknown, unknown>).cause), "one reader")
+      assert.strictEqual(exits.filter(Exit.isSuccess).length, 1)
+    })))
+
   it.effect("closing the scope closes both sides: no socket is left", () =>
     Effect.gen(function*() {
       const net = yield* TestTransport.TestNetwork

@@ -130,6 +130,9 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
       }
       if (failure !== undefined) return Effect.fail(Option.some(failure))
       if (readEnded) return Effect.fail(Option.none())
+      if (readWaker !== undefined) {
+        return Effect.dieMessage("Connection.stream is being read by two consumers at once; it has one reader")
+      }
       return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<ConnectionError>>((resume) => {
         readWaker = () => resume(pull)
         return Effect.sync(() => {
