@@ -7,8 +7,10 @@
  *
  * @since 0.1.0
  */
+import type * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import type { Pipeable } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
@@ -54,6 +56,13 @@ export interface Connection extends Pipeable {
    * the peer's writes back up.
    */
   readonly stream: Stream.Stream<Uint8Array, ConnectionError>
+  /**
+   * Reads what has arrived: every buffered chunk at once, waiting for at least one; `Option.none()`
+   * once the peer has ended. The same bytes as `stream`, for protocols that read in a loop (a
+   * request, then its reply) without the cost of a stream per message. Do not mix with a running
+   * `stream`: the connection has one reader.
+   */
+  readonly read: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError>
   /** Writes bytes (or UTF-8 text); waits while the socket's write buffer is over its high-water mark. */
   readonly write: (chunk: Uint8Array | string) => Effect.Effect<void, ConnectionError>
   readonly writeAll: (chunks: Iterable<Uint8Array | string>) => Effect.Effect<void, ConnectionError>

@@ -50,6 +50,8 @@ const startConnect = (options: Connection.TcpOptions) =>
 
 const remote = (conn: Connection.Connection) => String(conn.remoteAddress)
 
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
+
 const scopedNetwork = <A, E>(
   effect: Effect.Effect<
     A,
@@ -304,6 +306,26 @@ describe("Connection on a simulated network", () => {
       assert.strictEqual(received.join(""), "hello world")
       assert.strictEqual(yield* conn.bytesWritten, 11)
       assert.strictEqual(yield* conn.bytesRead, 4)
+    })))
+
+  it.effect("read takes what has arrived, chunk by chunk, and none once the peer has ended", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn, server } = yield* open
+      const reader = yield* Effect.fork(conn.read)
+      server.write("first")
+      const first = yield* Fiber.join(reader)
+      assert.deepStrictEqual(Option.map(first, (chunks) => Chunk.toArray(chunks).map(text)), Option.some(["first"]))
+      server.write("second")
+      server.write("third")
+      server.end(() => {})
+      const rest: Array<string> = []
+      while (true) {
+        const next = yield* conn.read
+        if (Option.isNone(next)) break
+        rest.push(...Chunk.toArray(next.value).map(text))
+      }
+      assert.strictEqual(rest.join(""), "secondthird")
+      assert.isTrue(Option.isNone(yield* conn.read))
     })))
 
   it.effect("allowHalfOpen false (the default): the peer's FIN ends our side too", () =>

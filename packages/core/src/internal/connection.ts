@@ -3,6 +3,7 @@
  * buffer (the handle is paused while the buffer is full, so a slow consumer stops the kernel reads),
  * the write side as effects that wait for the handle's drain.
  */
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -83,7 +84,9 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
         activity()
         chunks.push(chunk)
         buffered += chunk.length
-        if (!paused && buffered >= options.readHighWaterMark) {
+        // A waiting reader takes this chunk in a microtask, before the handle reads again: pausing
+        // would only cost a pause and a resume per chunk, as one 64 KiB read reaches the mark alone.
+        if (!paused && readWaker === undefined && buffered >= options.readHighWaterMark) {
           paused = true
           handle.pause()
         }
@@ -116,32 +119,55 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
       }
     })
 
-    // One pull takes everything buffered at once: a chunk of chunks, and the handle resumes.
-    const pull: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<ConnectionError>> = Effect.suspend(() => {
-      if (chunks.length > 0) {
-        const taken = chunks
-        chunks = []
-        buffered = 0
-        if (paused) {
-          paused = false
-          handle.resume()
-        }
-        return Effect.succeed(Chunk.unsafeFromArray(taken))
+    // A read takes everything buffered at once: a chunk of chunks, and the handle resumes.
+    const take = (): Chunk.Chunk<Uint8Array> => {
+      const taken = chunks
+      chunks = []
+      buffered = 0
+      if (paused) {
+        paused = false
+        handle.resume()
       }
-      if (failure !== undefined) return Effect.fail(Option.some(failure))
-      if (readEnded) return Effect.fail(Option.none())
-      if (readWaker !== undefined) {
-        return Effect.dieMessage("Connection.stream is being read by two consumers at once; it has one reader")
-      }
-      return Effect.async<Chunk.Chunk<Uint8Array>, Option.Option<ConnectionError>>((resume) => {
-        readWaker = () => resume(pull)
-        return Effect.sync(() => {
-          readWaker = undefined
-        })
+      return Chunk.unsafeFromArray(taken)
+    }
+    // No canceler: it would wrap every wait in onInterrupt, which costs more than the rest of a read.
+    // A waker left by an interrupted wait is harmless: the runtime ignores a resume that comes after
+    // the interruption, and the next wait replaces it.
+    const readable = Effect.async<void>((resume) => {
+      readWaker = () => resume(Effect.void)
+    })
+    // A channel rather than repeatEffectChunkOption: what is buffered is written without running an
+    // effect, and no Option is built and matched per chunk.
+    const readLoop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, ConnectionError, unknown, void, unknown> = Channel
+      .suspend(() => {
+        if (chunks.length > 0) return Channel.zipRight(Channel.write(take()), readLoop)
+        if (failure !== undefined) return Channel.fail(failure)
+        if (readEnded) return Channel.void
+        return Channel.zipRight(Channel.fromEffect(readable), readLoop)
       })
+
+    const read: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> = Effect.suspend(() => {
+      if (chunks.length > 0) return Effect.succeed(Option.some(take()))
+      if (failure !== undefined) return Effect.fail(failure)
+      if (readEnded) return Effect.succeed(Option.none())
+      return Effect.zipRight(readable, read)
     })
 
-    const stream = Stream.repeatEffectChunkOption(pull)
+    // One reader at a time, checked when a run of the stream starts rather than on every read.
+    let reading = false
+    const stream = Stream.unwrapScoped(Effect.acquireRelease(
+      Effect.suspend(() => {
+        if (reading) {
+          return Effect.dieMessage("Connection.stream is being read by two consumers at once; it has one reader")
+        }
+        reading = true
+        return Effect.succeed(Stream.fromChannel(readLoop))
+      }),
+      () =>
+        Effect.sync(() => {
+          reading = false
+        })
+    ))
 
     const writeClosedError = (operation: string): ConnectionError =>
       failure ??
@@ -258,6 +284,7 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
     const connection: Connection.Connection = {
       [TypeId]: TypeId,
       stream,
+      read,
       write,
       writeAll,
       sink,
