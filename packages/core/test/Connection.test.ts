@@ -328,6 +328,15 @@ describe("Connection on a simulated network", () => {
       assert.isTrue(Option.isNone(yield* conn.read))
     })))
 
+  it.effect("the sink writes a stream's chunks, and leaves the connection open", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const { conn, received } = yield* open
+      yield* Stream.run(Stream.make("a", new TextEncoder().encode("b"), "c"), conn.sink)
+      yield* conn.write("d")
+      yield* Effect.yieldNow()
+      assert.strictEqual(received.join(""), "abcd")
+    })))
+
   it.effect("allowHalfOpen false (the default): the peer's FIN ends our side too", () =>
     scopedNetwork(Effect.gen(function*() {
       const { conn, server, serverSawEnd } = yield* open
