@@ -285,3 +285,42 @@ export class ResolveError extends Schema.TaggedError<ResolveError>("@netfx/core/
     return `lookup ${this.code} ${this.hostname}${reason}`
   }
 }
+
+/**
+ * Binding or listening failed: the address is in use (`EADDRINUSE`), not allowed (`EACCES`), not
+ * on this machine (`EADDRNOTAVAIL`), or the runtime lacks a feature the options ask for
+ * (`ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`, for `reusePort` before Node 22.12). The message is Node's:
+ * `listen EADDRINUSE: address already in use 127.0.0.1:8080`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ListenError extends Schema.TaggedError<ListenError>("@netfx/core/ListenError")("ListenError", {
+  code: Schema.String,
+  errno: Schema.optional(Schema.Number),
+  syscall: Schema.String,
+  description: Schema.optional(Schema.String),
+  address: Schema.optional(Schema.String),
+  port: Schema.optional(Schema.Number),
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    const description = this.description === undefined ? "" : `: ${this.description}`
+    return `${this.syscall} ${this.code}${description}${hostPort(this.address, this.port)}`
+  }
+}
+
+/**
+ * The server is closed: it no longer accepts connections.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ServerClosed extends Schema.TaggedError<ServerClosed>("@netfx/core/ServerClosed")("ServerClosed", {}) {
+  get code(): "ERR_SERVER_NOT_RUNNING" {
+    return "ERR_SERVER_NOT_RUNNING"
+  }
+  override get message(): string {
+    return "Server is not running."
+  }
+}

@@ -7,9 +7,10 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as net from "node:net"
-import { ConnectError, SocketError } from "./NetError.js"
+import * as util from "node:util"
+import { ConnectError, ListenError, SocketError } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
-import type { Endpoint, Handle } from "./Transport.js"
+import type { Endpoint, Handle, ListenEndpoint, Listener } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 interface NodeError extends Error {
@@ -47,7 +48,10 @@ const socketAddress = (
   return made._tag === "Right" ? made.right : undefined
 }
 
-const makeHandle = (socket: net.Socket, endpoint: Endpoint): Handle => ({
+/** What a handle needs of where its socket leads: TCP, or the path of a Unix socket. */
+type Peer = { readonly _tag: "Tcp" } | { readonly _tag: "Ipc"; readonly path: string }
+
+const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => ({
   listen: (events) => {
     socket.on("data", events.onData)
     socket.on("end", events.onEnd)
@@ -132,10 +136,88 @@ const connect = (endpoint: Endpoint) =>
     )
   )
 
+// `reusePort` arrived in Node 22.12 and 23.1; older runtimes ignore the option silently.
+const reusePortSupported = (() => {
+  const [major = 0, minor = 0] = process.versions.node.split(".").map(Number)
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12)
+})()
+
+const toListenError = (error: NodeError, endpoint: ListenEndpoint): ListenError =>
+  new ListenError({
+    code: error.code ?? "EUNKNOWN",
+    syscall: error.syscall ?? "listen",
+    cause: error,
+    ...(error.errno === undefined ? {} : { errno: error.errno }),
+    ...(error.errno === undefined ? {} : { description: util.getSystemErrorMap().get(error.errno)?.[1] }),
+    ...(endpoint._tag === "Tcp"
+      ? { address: error.address ?? endpoint.host ?? "::", port: error.port ?? endpoint.port }
+      : { address: endpoint.path })
+  })
+
+const listen = (endpoint: ListenEndpoint) =>
+  Effect.gen(function*() {
+    if (endpoint._tag === "Tcp" && endpoint.reusePort && !reusePortSupported) {
+      return yield* new ListenError({
+        code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM",
+        syscall: "listen",
+        description: `reusePort needs Node.js 22.12 or later (this is ${process.version})`,
+        ...(endpoint.host === undefined ? {} : { address: endpoint.host }),
+        port: endpoint.port
+      })
+    }
+    const peer: Peer = endpoint._tag === "Tcp" ? { _tag: "Tcp" } : { _tag: "Ipc", path: endpoint.path }
+    return yield* Effect.acquireRelease(
+      Effect.async<net.Server, ListenError>((resume) => {
+        // allowHalfOpen and pauseOnConnect: each Connection decides what a FIN does, and reads only
+        // once its consumer is there.
+        const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
+        const onError = (error: NodeError) => resume(Effect.fail(toListenError(error, endpoint)))
+        server.once("error", onError)
+        const onListening = () => {
+          server.off("error", onError)
+          resume(Effect.succeed(server))
+        }
+        if (endpoint._tag === "Ipc") {
+          server.listen({
+            path: endpoint.path,
+            backlog: endpoint.backlog,
+            readableAll: endpoint.readableAll,
+            writableAll: endpoint.writableAll
+          }, onListening)
+        } else {
+          server.listen({
+            port: endpoint.port,
+            backlog: endpoint.backlog,
+            ipv6Only: endpoint.ipv6Only,
+            exclusive: endpoint.exclusive,
+            ...(endpoint.host === undefined ? {} : { host: endpoint.host }),
+            ...(endpoint.reusePort ? { reusePort: true } : {})
+          }, onListening)
+        }
+        return Effect.sync(() => server.close())
+      }),
+      (server) => Effect.sync(() => server.close())
+    ).pipe(Effect.map((server): Listener => {
+      const bound = server.address()
+      return {
+        address: typeof bound === "string" || bound === null
+          ? (endpoint._tag === "Ipc" ? endpoint.path : "")
+          : socketAddress(bound.address, bound.family, bound.port) ?? "",
+        listen: (events) => {
+          server.on("connection", (socket: net.Socket) => events.onConnection(makeHandle(socket, peer)))
+          server.on("error", (error: NodeError) => events.onError(toSocketError({ ...error, syscall: "accept" })))
+        },
+        close: () => {
+          if (server.listening) server.close()
+        }
+      }
+    }))
+  })
+
 /**
  * The runtime's sockets as a `Transport`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Transport> = Layer.succeed(Transport, Transport.of({ connect }))
+export const layer: Layer.Layer<Transport> = Layer.succeed(Transport, Transport.of({ connect, listen }))

@@ -4,8 +4,9 @@
  * Each endpoint (`"10.0.0.1:80"`, `"[::1]:80"`, or a Unix socket path) behaves as told: it accepts
  * after a latency, refuses after a latency, or never answers (a blackhole). Latencies run on
  * Effect's `Clock`, so a test drives them with `TestClock` and asserts exact instants. Accepted
- * connections appear on the server side as `Handle`s that the test reads and writes; `reset`
- * breaks them with an RST.
+ * connections appear on the server side as `Handle`s that the test reads and writes (or, where a
+ * simulated listener is bound with `Transport.listen`, are delivered to it); `reset` breaks them
+ * with an RST.
  *
  * @since 0.1.0
  */
@@ -14,9 +15,9 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
-import { ConnectError, SocketError } from "./NetError.js"
+import { ConnectError, ListenError, SocketError } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
-import type { Endpoint, Handle, HandleEvents } from "./Transport.js"
+import type { Endpoint, Handle, HandleEvents, ListenEndpoint, Listener, ListenerEvents } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 /**
@@ -275,11 +276,58 @@ export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
       open.get(key)?.delete(end)
     }
 
+    // Listeners, by the key a connection to them has; a wildcard host ("::", "0.0.0.0" or none)
+    // is registered as "*:port" and takes connections to any address on that port.
+    const listeners = new Map<string, { events: ListenerEvents | undefined }>()
+    let nextListenPort = 30000
+    const listenerFor = (endpoint: Endpoint) =>
+      listeners.get(endpointKey(endpoint)) ??
+        (endpoint._tag === "Tcp" ? listeners.get(`*:${endpoint.port}`) : undefined)
+
+    const listen = (endpoint: ListenEndpoint) =>
+      Effect.gen(function*() {
+        const port = endpoint._tag === "Tcp" ? (endpoint.port === 0 ? nextListenPort++ : endpoint.port) : 0
+        const wildcard = endpoint._tag === "Tcp" &&
+          (endpoint.host === undefined || endpoint.host === "::" || endpoint.host === "0.0.0.0")
+        const key = endpoint._tag === "Ipc"
+          ? endpoint.path
+          : wildcard
+          ? `*:${port}`
+          : endpointKey({ _tag: "Tcp", address: endpoint.host!, port, family: endpoint.host!.includes(":") ? 6 : 4 })
+        if (listeners.has(key)) {
+          return yield* new ListenError({
+            code: "EADDRINUSE",
+            syscall: "listen",
+            description: "address already in use",
+            ...(endpoint._tag === "Tcp" ? { address: endpoint.host ?? "::", port } : { address: endpoint.path })
+          })
+        }
+        const entry: { events: ListenerEvents | undefined } = { events: undefined }
+        return yield* Effect.acquireRelease(
+          Effect.sync((): Listener => {
+            listeners.set(key, entry)
+            return {
+              address: endpoint._tag === "Ipc"
+                ? endpoint.path
+                : SocketAddress.unsafeMake({ address: endpoint.host === undefined ? "::" : endpoint.host, port }),
+              listen: (events) => {
+                entry.events = events
+              },
+              close: () => {
+                if (listeners.get(key) === entry) listeners.delete(key)
+              }
+            }
+          }),
+          (listener) => Effect.sync(() => listener.close())
+        )
+      })
+
     const connect = (endpoint: Endpoint) =>
       Effect.gen(function*() {
         const key = endpointKey(endpoint)
         attempts.push(key)
-        const behaviour = behaviours.get(key) ?? refuse()
+        const listener = listenerFor(endpoint)
+        const behaviour = behaviours.get(key) ?? (listener === undefined ? refuse() : accept())
         const refused = () =>
           new ConnectError({
             code: endpoint._tag === "Ipc" ? "ENOENT" : "ECONNREFUSED",
@@ -309,7 +357,9 @@ export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
                 server.peer = client
                 register(key, client)
                 register(key, server)
-                Queue.unsafeOffer(accepted, { endpoint: key, handle: server })
+                const events = listenerFor(endpoint)?.events
+                if (events !== undefined) events.onConnection(server)
+                else Queue.unsafeOffer(accepted, { endpoint: key, handle: server })
                 return client as Handle
               }),
               (handle) => Effect.sync(() => handle.destroy())
@@ -330,6 +380,6 @@ export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
           }
         })
     })
-    return Context.make(TestNetwork, network).pipe(Context.add(Transport, Transport.of({ connect })))
+    return Context.make(TestNetwork, network).pipe(Context.add(Transport, Transport.of({ connect, listen })))
   })
 )

@@ -11,7 +11,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { ConnectError, SocketError } from "./NetError.js"
+import type { ConnectError, ListenError, SocketError } from "./NetError.js"
 import type { SocketAddress } from "./SocketAddress.js"
 
 /**
@@ -85,6 +85,59 @@ export interface Handle {
 }
 
 /**
+ * Where to listen: a TCP port (0 for any free port) on a host (none: every interface, `::` when
+ * the system has IPv6, else `0.0.0.0`), or a Unix domain socket path.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ListenEndpoint =
+  | {
+    readonly _tag: "Tcp"
+    readonly host: string | undefined
+    readonly port: number
+    readonly backlog: number
+    readonly ipv6Only: boolean
+    readonly reusePort: boolean
+    readonly exclusive: boolean
+  }
+  | {
+    readonly _tag: "Ipc"
+    readonly path: string
+    readonly backlog: number
+    readonly readableAll: boolean
+    readonly writableAll: boolean
+  }
+
+/**
+ * What a listener reports once it is started.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ListenerEvents {
+  /** A connection was accepted; its handle delivers nothing until `listen` is called on it. */
+  readonly onConnection: (handle: Handle) => void
+  /** Accepting failed (for example `EMFILE`); the listener goes on. */
+  readonly onError: (error: SocketError) => void
+}
+
+/**
+ * A bound, listening socket.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Listener {
+  /** The bound address: a `SocketAddress` (with the port the system chose), or the path. */
+  readonly address: SocketAddress | string
+  /** Starts delivering accepted connections. Called once. */
+  readonly listen: (events: ListenerEvents) => void
+  /** Stops accepting at once (a Unix socket file is removed); open connections are left alone. */
+  readonly close: () => void
+}
+
+/**
  * @since 0.1.0
  * @category services
  */
@@ -95,4 +148,9 @@ export class Transport extends Context.Tag("@netfx/core/Transport")<Transport, {
    * socket.
    */
   readonly connect: (endpoint: Endpoint) => Effect.Effect<Handle, ConnectError, Scope.Scope>
+  /**
+   * Binds and listens. The listener belongs to the scope: closing the scope stops accepting and
+   * releases the socket (and removes a Unix socket file).
+   */
+  readonly listen: (endpoint: ListenEndpoint) => Effect.Effect<Listener, ListenError, Scope.Scope>
 }>() {}

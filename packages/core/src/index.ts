@@ -47,6 +47,13 @@ export * as NodeTransport from "./NodeTransport.js"
 export * as Resolver from "./Resolver.js"
 
 /**
+ * TCP and IPC servers as scoped resources: listen, serve, graceful shutdown.
+ *
+ * @since 0.1.0
+ */
+export * as Server from "./Server.js"
+
+/**
  * An IP socket address as an immutable value (`net.SocketAddress`).
  *
  * @since 0.1.0

@@ -1,0 +1,328 @@
+import { assert, describe, it } from "@effect/vitest"
+import type { Transport } from "@netfx/core"
+import { BlockList, Connection, NodeTransport, Resolver, Server, SocketAddress } from "@netfx/core"
+import { Cause, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Queue, Stream } from "effect"
+import type { Scope } from "effect/Scope"
+import { randomBytes } from "node:crypto"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+// Real sockets on this machine only (127.0.0.1, ::1, :: bound locally, Unix sockets in a temporary
+// directory), on the real clock because the sockets are; no test waits for time to pass, except
+// the shutdown deadline, which is the point of its test.
+const live = Layer.merge(NodeTransport.layer, Resolver.layerNode)
+
+const withLive = <A, E>(effect: Effect.Effect<A, E, Scope | Transport.Transport | Resolver.Resolver>) =>
+  effect.pipe(Effect.scoped, Effect.provide(live))
+
+const failure = <E>(exit: Exit.Exit<unknown, E>): E => {
+  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
+  return Option.getOrThrowWith(Cause.failureOption(exit.cause), () => new Error(Cause.pretty(exit.cause)))
+}
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
+
+const portOf = (server: Server.Server) => (server.address as SocketAddress.SocketAddress).port
+
+/** Echoes until the peer ends, then ends too. */
+const echo = (conn: Connection.Connection) => Stream.run(conn.stream, conn.sink).pipe(Effect.zipRight(conn.end))
+
+/** Sends a message, half-closes, and returns everything the server sent back. */
+const exchange = (options: Connection.ConnectOptions, message: string | Uint8Array) =>
+  Effect.scoped(Effect.gen(function*() {
+    const conn = yield* Connection.connect(options)
+    yield* conn.write(message)
+    yield* conn.end
+    return yield* Connection.readAll(conn)
+  }))
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "netfx-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+const openHandles = () =>
+  process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "TCPServerWrap" || r === "PipeWrap")
+    .length
+
+/** The count once handles being closed are gone (stable for a few turns of the event loop). */
+const settledHandles = Effect.promise(async () => {
+  let count = openHandles()
+  for (let stable = 0, turn = 0; stable < 5 && turn < 200; turn++) {
+    await new Promise((resolve) => setImmediate(resolve))
+    const now = openHandles()
+    stable = now === count ? stable + 1 : 0
+    count = now
+  }
+  return count
+})
+
+/** A raw node:net client that reports how the server treated it. */
+const rawClient = (port: number, host = "127.0.0.1") =>
+  Effect.async<string>((resume) => {
+    const socket = net.connect(port, host)
+    let data = ""
+    socket.on("data", (chunk) => data += chunk)
+    socket.on("error", (error: NodeJS.ErrnoException) => resume(Effect.succeed(`error ${error.code}`)))
+    socket.on("close", () => resume(Effect.succeed(`closed ${data}`)))
+  })
+
+describe("Server over the runtime's sockets", () => {
+  it.live("serves an echo over IPv4, IPv6 and a Unix socket", () =>
+    withLive(Effect.gen(function*() {
+      const v4 = yield* Server.serve({ host: "127.0.0.1" }, echo)
+      assert.strictEqual(text(yield* exchange({ host: "127.0.0.1", port: portOf(v4) }, "over IPv4")), "over IPv4")
+      const v6 = yield* Server.serve({ host: "::1" }, echo)
+      assert.strictEqual(text(yield* exchange({ host: "::1", port: portOf(v6) }, "over IPv6")), "over IPv6")
+      const dir = yield* tempDir
+      const path = join(dir, "server.sock")
+      const ipc = yield* Server.serve({ path }, echo)
+      assert.strictEqual(ipc.address, path)
+      assert.strictEqual(text(yield* exchange({ path }, "over a Unix socket")), "over a Unix socket")
+    })))
+
+  it.live("port 0 gets a free port, and the address says which", () =>
+    withLive(Effect.gen(function*() {
+      const server = yield* Server.listen({ host: "127.0.0.1", port: 0 })
+      assert.isTrue(SocketAddress.isSocketAddress(server.address))
+      assert.isAbove(portOf(server), 0)
+      assert.strictEqual((server.address as SocketAddress.SocketAddress).address, "127.0.0.1")
+    })))
+
+  it.live("without a host it listens dual-stack: reachable from 127.0.0.1 and ::1", () =>
+    withLive(Effect.gen(function*() {
+      const server = yield* Server.serve({}, echo)
+      assert.strictEqual((server.address as SocketAddress.SocketAddress).address, "::")
+      assert.strictEqual(text(yield* exchange({ host: "127.0.0.1", port: portOf(server) }, "v4")), "v4")
+      assert.strictEqual(text(yield* exchange({ host: "::1", port: portOf(server) }, "v6")), "v6")
+    })))
+
+  it.live("ipv6Only refuses IPv4 clients", () =>
+    withLive(Effect.gen(function*() {
+      const server = yield* Server.serve({ host: "::", ipv6Only: true }, echo)
+      assert.strictEqual(text(yield* exchange({ host: "::1", port: portOf(server) }, "v6")), "v6")
+      const error = failure(yield* Effect.exit(exchange({ host: "127.0.0.1", port: portOf(server) }, "v4")))
+      assert.strictEqual(error._tag, "ConnectError")
+    })))
+
+  it.live("serves 500 clients at once, each getting its own bytes back", () =>
+    withLive(Effect.gen(function*() {
+      const server = yield* Server.serve({ host: "127.0.0.1", backlog: 1024 }, echo)
+      const port = portOf(server)
+      const payloads = Array.from({ length: 500 }, () => randomBytes(4096))
+      const results = yield* Effect.forEach(
+        payloads,
+        (payload) => exchange({ host: "127.0.0.1", port }, payload),
+        { concurrency: "unbounded" }
+      )
+      results.forEach((echoed, i) => assert.isTrue(Buffer.from(echoed).equals(payloads[i]!), `client ${i}`))
+    })), 60_000)
+
+  it.live("drops connections over maxConnections, reporting both addresses", () =>
+    withLive(Effect.gen(function*() {
+      const release = yield* Deferred.make<void>()
+      const server = yield* Server.serve(
+        { host: "127.0.0.1", maxConnections: 1 },
+        (conn) => Deferred.await(release).pipe(Effect.zipRight(conn.write("served")))
+      )
+      const events = yield* server.subscribeEvents
+      const port = portOf(server)
+      const first = yield* Effect.fork(rawClient(port))
+      yield* Effect.repeat(server.connectionCount, { until: (n) => n === 1 })
+      const dropped = yield* rawClient(port)
+      assert.match(dropped, /^(closed |error ECONNRESET)/)
+      const event = yield* Queue.take(events)
+      assert.strictEqual(event._tag, "Drop")
+      if (event._tag === "Drop") {
+        assert.strictEqual(event.reason, "maxConnections")
+        assert.strictEqual(String(event.local), `127.0.0.1:${port}`)
+        const remote = event.remote as SocketAddress.SocketAddress
+        assert.strictEqual(remote.address, "127.0.0.1")
+        assert.strictEqual(remote.family, "ipv4")
+        assert.isAbove(remote.port, 0)
+      }
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual(yield* Fiber.join(first), "closed served")
+    })))
+
+  it.live("maxConnections 0 drops every connection", () =>
+    withLive(Effect.gen(function*() {
+      const dropped: Array<string> = []
+      const server = yield* Server.serve(
+        { host: "127.0.0.1", maxConnections: 0, onEvent: (event) => dropped.push(event._tag) },
+        echo
+      )
+      assert.match(yield* rawClient(portOf(server)), /^(closed $|error ECONNRESET)/)
+      assert.deepStrictEqual(dropped, ["Drop"])
+    })))
+
+  it.live("drops peers the blockList blocks", () =>
+    withLive(Effect.gen(function*() {
+      const blockList = Either.getOrThrow(BlockList.addAddress(BlockList.empty, "127.0.0.1"))
+      let served = 0
+      const server = yield* Server.serve({ host: "::", blockList }, (conn) => {
+        served++
+        return echo(conn)
+      })
+      const events = yield* server.subscribeEvents
+      assert.match(yield* rawClient(portOf(server)), /^(closed $|error ECONNRESET)/)
+      const event = yield* Queue.take(events)
+      assert.strictEqual(event._tag === "Drop" && event.reason, "blockList")
+      // The same host as IPv4-mapped IPv6 on a dual-stack socket: blocked all the same.
+      assert.strictEqual(
+        event._tag === "Drop" && (event.remote as SocketAddress.SocketAddress).address,
+        "::ffff:127.0.0.1"
+      )
+      // ::1 is not blocked.
+      assert.strictEqual(text(yield* exchange({ host: "::1", port: portOf(server) }, "ok")), "ok")
+      assert.strictEqual(served, 1)
+    })))
+
+  it.live("EADDRINUSE is a typed ListenError with Node's code, address, port and message", () =>
+    withLive(Effect.gen(function*() {
+      const first = yield* Server.listen({ host: "127.0.0.1" })
+      const port = portOf(first)
+      const error = failure(yield* Effect.exit(Server.listen({ host: "127.0.0.1", port })))
+      assert.strictEqual(error._tag, "ListenError")
+      if (error._tag !== "ListenError") return
+      assert.strictEqual(error.code, "EADDRINUSE")
+      assert.strictEqual(error.address, "127.0.0.1")
+      assert.strictEqual(error.port, port)
+      assert.strictEqual(error.message, `listen EADDRINUSE: address already in use 127.0.0.1:${port}`)
+    })))
+
+  it.live("bad options fail with Node's codes before binding", () =>
+    withLive(Effect.gen(function*() {
+      const code = (options: Server.ListenOptions) =>
+        Effect.map(Effect.exit(Server.listen(options)), (exit) => (failure(exit) as { code: string }).code)
+      assert.strictEqual(yield* code({ port: 65536 }), "ERR_SOCKET_BAD_PORT")
+      assert.strictEqual(yield* code({ port: -1 }), "ERR_SOCKET_BAD_PORT")
+      assert.strictEqual(yield* code({ port: 0, backlog: -1 }), "ERR_OUT_OF_RANGE")
+      assert.strictEqual(yield* code({ path: "" }), "ERR_INVALID_ARG_TYPE")
+      assert.strictEqual(yield* code({ path: "/tmp/" + "x".repeat(200) }), "ERR_INVALID_ARG_VALUE")
+      assert.strictEqual(yield* code({ path: "\0abstract", readableAll: true }), "ERR_INVALID_ARG_VALUE")
+    })))
+
+  it.live("reusePort: shared where the runtime can, a typed error where it cannot", () =>
+    withLive(Effect.gen(function*() {
+      const first = yield* Effect.either(Server.listen({ host: "127.0.0.1", reusePort: true }))
+      if (Either.isLeft(first)) {
+        assert.strictEqual(first.left.code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM")
+        return
+      }
+      const second = yield* Server.listen({ host: "127.0.0.1", port: portOf(first.right), reusePort: true })
+      assert.strictEqual(portOf(second), portOf(first.right))
+    })))
+
+  it.live("a failing handler resets its connection, is reported, and the server goes on", () =>
+    withLive(Effect.gen(function*() {
+      const server = yield* Server.serve({ host: "127.0.0.1" }, (conn) =>
+        Effect.gen(function*() {
+          const first = yield* conn.read
+          if (Option.isSome(first) && text(first.value.pipe((c) => Buffer.concat([...c]))) === "fail") {
+            return yield* Effect.fail("handler failed")
+          }
+          yield* conn.write("fine")
+        }))
+      const events = yield* server.subscribeEvents
+      const port = portOf(server)
+      const failed = yield* Effect.exit(exchange({ host: "127.0.0.1", port }, "fail"))
+      assert.isTrue(Exit.isFailure(failed) || text(Exit.isSuccess(failed) ? failed.value : new Uint8Array()) === "")
+      const event = yield* Queue.take(events)
+      assert.strictEqual(event._tag, "HandlerFailed")
+      if (event._tag === "HandlerFailed") {
+        assert.deepStrictEqual(Cause.failures(event.cause).pipe((c) => [...c]), ["handler failed"])
+      }
+      assert.strictEqual(text(yield* exchange({ host: "127.0.0.1", port }, "hello")), "fine")
+    })))
+
+  it.live("shutdown stops accepting at once and lets a slow handler finish", () =>
+    withLive(Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const server = yield* Server.serve({ host: "127.0.0.1", shutdownTimeout: "30 seconds" }, (conn) =>
+        Effect.gen(function*() {
+          yield* Deferred.succeed(started, undefined)
+          yield* Deferred.await(release)
+          yield* conn.write("finished")
+        }))
+      const port = portOf(server)
+      const client = yield* Effect.fork(rawClient(port))
+      yield* Deferred.await(started)
+      const shutdown = yield* Effect.fork(server.shutdown)
+      // The listener closed at once: a new client is refused while the handler still runs.
+      yield* Effect.repeat(rawClient(port), {
+        until: (result) =>
+          result === "error ECONNREFUSED"
+      })
+      assert.isNull(shutdown.unsafePoll())
+      assert.strictEqual(yield* server.connectionCount, 1)
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual(yield* Fiber.join(client), "closed finished")
+      yield* Fiber.join(shutdown)
+      yield* server.awaitShutdown
+      assert.strictEqual(yield* server.connectionCount, 0)
+    })))
+
+  it.live("the shutdown deadline interrupts a stuck handler and closes its connection", () =>
+    withLive(Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const interrupted = yield* Deferred.make<void>()
+      const server = yield* Server.serve(
+        { host: "127.0.0.1", shutdownTimeout: "100 millis" },
+        () =>
+          Deferred.succeed(started, undefined).pipe(
+            Effect.zipRight(Effect.never),
+            Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))
+          )
+      )
+      const client = yield* Effect.fork(rawClient(portOf(server)))
+      yield* Deferred.await(started)
+      const before = Date.now()
+      yield* server.shutdown
+      assert.isAtLeast(Date.now() - before, 90)
+      yield* Deferred.await(interrupted)
+      assert.match(yield* Fiber.join(client), /^(closed $|error ECONNRESET)/)
+    })))
+
+  it.live("an abort signal shuts the server down, and the Unix socket file is removed", () =>
+    withLive(Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = join(dir, "signal.sock")
+      const controller = new AbortController()
+      const server = yield* Server.serve({ path, signal: controller.signal }, echo)
+      assert.isTrue(existsSync(path))
+      controller.abort()
+      yield* server.awaitShutdown
+      assert.isFalse(existsSync(path))
+      assert.strictEqual(failure(yield* Effect.exit(exchange({ path }, "x")))._tag, "ConnectError")
+    })))
+
+  it.live("listen hands out connections as a stream", () =>
+    withLive(Effect.gen(function*() {
+      const server = yield* Server.listen({ host: "127.0.0.1" })
+      yield* server.connections.pipe(
+        Stream.runForEach((conn) => Effect.fork(echo(conn))),
+        Effect.fork
+      )
+      assert.strictEqual(text(yield* exchange({ host: "127.0.0.1", port: portOf(server) }, "streamed")), "streamed")
+    })))
+
+  it.live("leaves no socket open after serving, dropping and shutting down", () =>
+    Effect.gen(function*() {
+      const before = yield* settledHandles
+      yield* withLive(Effect.gen(function*() {
+        const server = yield* Server.serve({ host: "127.0.0.1", maxConnections: 2 }, echo)
+        const port = portOf(server)
+        yield* Effect.forEach([1, 2, 3, 4], () => Effect.exit(exchange({ host: "127.0.0.1", port }, "x")), {
+          concurrency: "unbounded"
+        })
+        const stuck = yield* Server.serve({ host: "127.0.0.1", shutdownTimeout: "10 millis" }, () => Effect.never)
+        yield* Effect.fork(rawClient(portOf(stuck)))
+        yield* Effect.repeat(stuck.connectionCount, { until: (n) => n === 1 })
+      }))
+      assert.strictEqual(yield* settledHandles, before, JSON.stringify(process.getActiveResourcesInfo()))
+    }))
+})
