@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { Transport } from "@netfx/core"
-import { BlockList, Connection, NodeTransport, Resolver, Server, SocketAddress } from "@netfx/core"
-import { Cause, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Queue, Stream } from "effect"
+import { BlockList, Connection, NodeTransport, Resolver, Server, SocketAddress, TestTransport } from "@netfx/core"
+import { Cause, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Queue, Stream, TestClock } from "effect"
 import type { Scope } from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
@@ -325,4 +325,60 @@ describe("Server over the runtime's sockets", () => {
       }))
       assert.strictEqual(yield* settledHandles, before, JSON.stringify(process.getActiveResourcesInfo()))
     }))
+})
+
+describe("Server on a simulated network (exact instants)", () => {
+  const simulated = Layer.merge(TestTransport.layer, Resolver.layerStatic({}))
+  const withSimulated = <A, E>(effect: Effect.Effect<A, E, Scope | Transport.Transport | Resolver.Resolver>) =>
+    effect.pipe(Effect.scoped, Effect.provide(simulated))
+
+  it.effect("runs at most `concurrency` handlers; the other connections wait, open, for a turn", () =>
+    withSimulated(Effect.gen(function*() {
+      const release = yield* Deferred.make<void>()
+      let running = 0
+      let most = 0
+      const server = yield* Server.serve(
+        { host: "127.0.0.1", port: 80, concurrency: 2 },
+        (conn) =>
+          Effect.gen(function*() {
+            running++
+            most = Math.max(most, running)
+            yield* Deferred.await(release)
+            yield* conn.write("done")
+            running--
+          })
+      )
+      const clients = yield* Effect.forEach(
+        [1, 2, 3, 4],
+        () =>
+          Effect.fork(
+            Effect.scoped(Effect.flatMap(Connection.connect({ host: "127.0.0.1", port: 80 }), Connection.readAll))
+          ),
+        { concurrency: "unbounded" }
+      )
+      yield* Effect.repeat(server.connectionCount, { until: (n) => n === 4 })
+      assert.strictEqual(running, 2)
+      yield* Deferred.succeed(release, undefined)
+      for (const client of clients) assert.strictEqual(text(yield* Fiber.join(client)), "done")
+      assert.strictEqual(most, 2)
+    })))
+
+  it.effect("the shutdown deadline passes at exactly shutdownTimeout", () =>
+    withSimulated(Effect.gen(function*() {
+      const server = yield* Server.serve({ host: "127.0.0.1", port: 80, shutdownTimeout: "10 seconds" }, () =>
+        Effect.never)
+      yield* Effect.fork(
+        Effect.scoped(Connection.connect({ host: "127.0.0.1", port: 80 })).pipe(Effect.zipRight(Effect.never))
+      )
+      yield* Effect.repeat(server.connectionCount, {
+        until: (n) =>
+          n === 1
+      })
+      const shutdown = yield* Effect.fork(server.shutdown)
+      yield* TestClock.adjust("9999 millis")
+      assert.isNull(shutdown.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      yield* Fiber.join(shutdown)
+      assert.strictEqual(yield* server.connectionCount, 0)
+    })))
 })
