@@ -131,6 +131,28 @@ describe("Connection over the runtime's sockets", () => {
       assert.strictEqual(yield* conn.bytesRead, 5)
     })))
 
+  it.live("binds the local side to localAddress and localPort, and applies noDelay and keepAlive", () =>
+    withLive(Effect.gen(function*() {
+      const peer = yield* Deferred.make<string>()
+      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+        Deferred.unsafeDone(peer, Exit.succeed(`${socket.remoteAddress}:${socket.remotePort}`))
+        socket.pipe(socket)
+      })
+      // A port that was just free.
+      const localPort = yield* Effect.scoped(Effect.map(server({ host: "127.0.0.1" }, echo), (s) => s.port))
+      const conn = yield* Connection.connect({
+        host: "127.0.0.1",
+        port: srv.port,
+        localAddress: "127.0.0.1",
+        localPort,
+        noDelay: true,
+        keepAlive: true,
+        keepAliveInitialDelay: "1 second"
+      })
+      assert.strictEqual(yield* Deferred.await(peer), `127.0.0.1:${localPort}`)
+      assert.strictEqual(String(conn.localAddress), `127.0.0.1:${localPort}`)
+    })))
+
   it.live("connects to localhost through the runtime's resolver", () =>
     withLive(Effect.gen(function*() {
       const srv = yield* server({ host: "127.0.0.1" }, echo)
