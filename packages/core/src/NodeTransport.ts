@@ -70,8 +70,13 @@ const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => ({
   },
   destroy: () => socket.destroy(),
   reset: () => {
-    if (endpoint._tag === "Tcp" && !socket.destroyed) socket.resetAndDestroy()
-    else socket.destroy()
+    // resetAndDestroy fails (EINVAL) while an end() is still being flushed, and the socket then
+    // never closes; a plain destroy is all that is left to do there.
+    if (endpoint._tag === "Tcp" && !socket.destroyed && !(socket.writableEnded && !socket.writableFinished)) {
+      socket.resetAndDestroy()
+    } else {
+      socket.destroy()
+    }
   },
   setNoDelay: (noDelay) => socket.setNoDelay(noDelay),
   setKeepAlive: (enable, initialDelay) => socket.setKeepAlive(enable, initialDelay),

@@ -329,7 +329,9 @@ const start = <E, R>(
     const endpoint = yield* endpointOf(options)
     const transport = yield* Transport
     const listener: Listener = yield* transport.listen(endpoint)
-    const serverScope = yield* Effect.scope
+    // Connections live in a scope of their own, made before the shutdown finalizer is added, so
+    // that closing the caller's scope runs the shutdown (and its drain) before they are closed.
+    const connectionsScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const runFork = yield* FiberSet.makeRuntime<R>()
     const handlers = yield* FiberSet.make<void, never>()
     const accepted = yield* Queue.unbounded<Connection.Connection>()
@@ -370,7 +372,7 @@ const start = <E, R>(
     // Gives an accepted handle a scope of its own, which closes when its socket closes.
     const adopt = (handle: Handle) =>
       Effect.gen(function*() {
-        const scope = yield* Scope.fork(serverScope, ExecutionStrategy.sequential)
+        const scope = yield* Scope.fork(connectionsScope, ExecutionStrategy.sequential)
         open.add(scope)
         yield* Scope.addFinalizer(
           scope,
@@ -422,7 +424,10 @@ const start = <E, R>(
       Effect.gen(function*() {
         accepting = false
         listener.close()
+        // Connections accepted but never taken from `connections` have no one to finish them.
+        const untaken = yield* Queue.takeAll(accepted)
         yield* Queue.shutdown(accepted)
+        yield* Effect.forEach(untaken, (conn) => conn.close, { discard: true })
         // Open connections finish on their own up to the deadline; then handlers are interrupted
         // and whatever is still open is closed.
         yield* awaitDrained.pipe(Effect.interruptible, Effect.timeout(shutdownTimeout), Effect.ignore)

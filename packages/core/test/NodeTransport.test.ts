@@ -219,6 +219,26 @@ describe("Connection over the runtime's sockets", () => {
       assert.strictEqual(yield* Deferred.await(peerError), "ECONNRESET")
     })))
 
+  it.live("abort while a FIN is being flushed still closes at once, and close after abort does not stall", () =>
+    withLive(Effect.gen(function*() {
+      // A peer that never reads: the FIN waits behind megabytes of queued bytes.
+      const srv = yield* server({ host: "127.0.0.1" }, (socket) => socket.pause())
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port, closeTimeout: "30 seconds" })
+      yield* Effect.fork(conn.writeAll(Array.from({ length: 256 }, () => Buffer.alloc(65536))))
+      yield* Effect.repeat(conn.bufferSize, { until: (n) => n > 0 })
+      yield* Effect.fork(conn.end)
+      // The forked end runs first (it sends nothing: its FIN waits behind the queued bytes).
+      yield* Effect.yieldNow()
+      const started = Date.now()
+      // close while the abort is still in progress: it waits for the abort, not for a flush.
+      const aborting = yield* Effect.fork(conn.abort)
+      yield* Effect.yieldNow()
+      yield* conn.close
+      yield* Fiber.join(aborting)
+      // Far less than closeTimeout: nothing waited for a flush that could not happen.
+      assert.isBelow(Date.now() - started, 5_000)
+    })))
+
   it.live("moves 32 MiB each way with every byte verified", () =>
     withLive(Effect.gen(function*() {
       const srv = yield* server({ host: "127.0.0.1" }, echo)

@@ -59,6 +59,15 @@ const settledHandles = Effect.promise(async () => {
   return count
 })
 
+/**
+ * Polls `effect` until `done` holds, one turn of the event loop between polls, so that sockets make
+ * progress meanwhile (a busy loop would starve them).
+ */
+const eventually = <A, E, R>(effect: Effect.Effect<A, E, R>, done: (a: A) => boolean) =>
+  Effect.repeat(effect.pipe(Effect.zipLeft(Effect.promise(() => new Promise((r) => setImmediate(r))))), {
+    until: done
+  })
+
 /** A raw node:net client that reports how the server treated it. */
 const rawClient = (port: number, host = "127.0.0.1") =>
   Effect.async<string>((resume) => {
@@ -130,7 +139,7 @@ describe("Server over the runtime's sockets", () => {
       const events = yield* server.subscribeEvents
       const port = portOf(server)
       const first = yield* Effect.fork(rawClient(port))
-      yield* Effect.repeat(server.connectionCount, { until: (n) => n === 1 })
+      yield* eventually(server.connectionCount, (n) => n === 1)
       const dropped = yield* rawClient(port)
       assert.match(dropped, /^(closed |error ECONNRESET)/)
       const event = yield* Queue.take(events)
@@ -266,6 +275,32 @@ describe("Server over the runtime's sockets", () => {
       assert.strictEqual(yield* server.connectionCount, 0)
     })))
 
+  it.live("closing the server's scope drains too: a handler still running finishes its reply", () =>
+    withLive(Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const serverClosed = yield* Deferred.make<void>()
+      const port = yield* Deferred.make<number>()
+      // The server lives in a scope of its own, closed while its handler still works.
+      yield* Effect.fork(
+        Effect.scoped(Effect.gen(function*() {
+          const server = yield* Server.serve({ host: "127.0.0.1" }, (conn) =>
+            Effect.gen(function*() {
+              yield* Deferred.succeed(started, undefined)
+              yield* Deferred.await(release)
+              yield* conn.write("finished after the scope closed")
+            }))
+          yield* Deferred.succeed(port, portOf(server))
+          yield* Deferred.await(started)
+        })).pipe(Effect.zipRight(Deferred.succeed(serverClosed, undefined)))
+      )
+      const client = yield* Effect.fork(rawClient(yield* Deferred.await(port)))
+      yield* Deferred.await(started)
+      yield* Deferred.succeed(release, undefined)
+      assert.strictEqual(yield* Fiber.join(client), "closed finished after the scope closed")
+      yield* Deferred.await(serverClosed)
+    })))
+
   it.live("the shutdown deadline interrupts a stuck handler and closes its connection", () =>
     withLive(Effect.gen(function*() {
       const started = yield* Deferred.make<void>()
@@ -321,7 +356,7 @@ describe("Server over the runtime's sockets", () => {
         })
         const stuck = yield* Server.serve({ host: "127.0.0.1", shutdownTimeout: "10 millis" }, () => Effect.never)
         yield* Effect.fork(rawClient(portOf(stuck)))
-        yield* Effect.repeat(stuck.connectionCount, { until: (n) => n === 1 })
+        yield* eventually(stuck.connectionCount, (n) => n === 1)
       }))
       assert.strictEqual(yield* settledHandles, before, JSON.stringify(process.getActiveResourcesInfo()))
     }))

@@ -49,6 +49,9 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
     let peerEnded = false
     let closedHere = false
     let writeEnded = false
+    let endFinished = false
+    let endWakers: Array<Waker> = []
+    let aborting = false
     let closed = false
     let failure: ConnectionError | undefined
     let readWaker: Waker | undefined
@@ -97,10 +100,7 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
         peerEnded = true
         wakeReader()
         // Node's allowHalfOpen: false ends the writable side when the readable side ends.
-        if (!options.allowHalfOpen && !writeEnded) {
-          writeEnded = true
-          handle.end(() => {})
-        }
+        if (!options.allowHalfOpen) startEnd()
       },
       onError: (error) => {
         failure ??= error
@@ -110,6 +110,10 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
       onDrain: wakeWriters,
       onClose: () => {
         closed = true
+        endFinished = true
+        const ending = endWakers
+        endWakers = []
+        for (const waker of ending) waker()
         readEnded = true
         wakeReader()
         wakeWriters()
@@ -205,18 +209,38 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
       })
     })
 
+    // The one FIN: whoever asks first (end, close, or the peer's FIN without allowHalfOpen) sends it
+    // once everything queued is written; the others wait for the same flush.
+    function startEnd() {
+      if (writeEnded || closed) return
+      writeEnded = true
+      handle.end((error) => {
+        if (error !== undefined) failure ??= error
+        endFinished = true
+        const wakers = endWakers
+        endWakers = []
+        for (const waker of wakers) waker()
+      })
+    }
+    const awaitEnd = Effect.async<void>((resume) => {
+      if (endFinished || closed) return resume(Effect.void)
+      const waker = () => resume(Effect.void)
+      endWakers.push(waker)
+      return Effect.sync(() => {
+        endWakers = endWakers.filter((w) => w !== waker)
+      })
+    })
+
     const end: Effect.Effect<void, ConnectionError> = Effect.suspend(() => {
       if (failure !== undefined) return Effect.fail(failure)
       if (closed) return Effect.fail(new SocketClosed({ operation: "end" }))
-      if (writeEnded) return Effect.void
-      writeEnded = true
-      return Effect.async<void, ConnectionError>((resume) => {
-        handle.end((error) => resume(error === undefined ? Effect.void : Effect.fail(error)))
-      })
+      startEnd()
+      return Effect.zipRight(awaitEnd, Effect.suspend(() => failure === undefined ? Effect.void : Effect.fail(failure)))
     })
 
     const abort = Effect.suspend(() => {
       closedHere = true
+      aborting = true
       if (!closed) handle.reset()
       return awaitClose
     })
@@ -226,12 +250,11 @@ export const make = (handle: Handle, options: Options): Effect.Effect<Connection
     const close = Effect.suspend(() => {
       closedHere = true
       if (closed) return Effect.void
-      const flush = writeEnded || failure !== undefined
-        ? Effect.void
-        : Effect.async<void>((resume) => {
-          writeEnded = true
-          handle.end(() => resume(Effect.void))
-        })
+      // An abort in progress closes on its own: there is nothing to flush.
+      if (aborting) return awaitClose
+      if (failure === undefined) startEnd()
+      // A FIN already on its way (from `end` or the peer's end) is waited for, not cut short.
+      const flush = failure === undefined ? awaitEnd : Effect.void
       // Interruptible: this runs as a finalizer, where the timeout could not stop a stuck flush.
       return flush.pipe(
         Effect.interruptible,
