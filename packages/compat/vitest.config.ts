@@ -5,5 +5,6 @@ import { defineProject } from "vitest/config"
 // workspace import at src/ instead of dist/, so no build is needed before `npm test`.
 export default defineProject({
   ssr: { resolve: { conditions: ["@netfx/source", ...defaultServerConditions] } },
-  test: { name: "compat", include: ["test/**/*.test.ts"] }
+  // Generous timeouts: the suite must pass on a loaded 2-core machine; no test waits on time itself.
+  test: { name: "compat", include: ["test/**/*.test.ts"], testTimeout: 30_000, hookTimeout: 30_000 }
 })

@@ -334,6 +334,8 @@ const start = <E, R>(
     const connectionsScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const runFork = yield* FiberSet.makeRuntime<R>()
     const handlers = yield* FiberSet.make<void, never>()
+    // A connection's fiber also runs its handler, so it lives in `handlers`: one fiber per connection.
+    const runHandler = yield* FiberSet.runtime(handlers)<R>()
     const accepted = yield* Queue.unbounded<Connection.Connection>()
     const events = yield* PubSub.unbounded<ServerEvent>()
     const open = new Set<Scope.CloseableScope>()
@@ -354,8 +356,8 @@ const start = <E, R>(
     }
 
     const onConnection = (handle: Handle) => {
-      const remote = handle.remoteAddress()
-      const drop = (reason: "maxConnections" | "blockList") => {
+      // The peer's address only when it is needed: it costs a getpeername and a parse.
+      const drop = (reason: "maxConnections" | "blockList", remote = handle.remoteAddress()) => {
         const local = handle.localAddress()
         handle.destroy()
         report({ _tag: "Drop", reason, local, remote })
@@ -363,10 +365,11 @@ const start = <E, R>(
       if (!accepting) return handle.destroy()
       // Node's rule (lib/net.js onconnection): drop when open connections >= maxConnections.
       if (options.maxConnections !== undefined && open.size >= options.maxConnections) return drop("maxConnections")
-      if (options.blockList !== undefined && isSocketAddress(remote) && BlockList.check(options.blockList, remote)) {
-        return drop("blockList")
+      if (options.blockList !== undefined) {
+        const remote = handle.remoteAddress()
+        if (isSocketAddress(remote) && BlockList.check(options.blockList, remote)) return drop("blockList", remote)
       }
-      runFork(adopt(handle))
+      runHandler(adopt(handle))
     }
 
     // Gives an accepted handle a scope of its own, which closes when its socket closes.
@@ -381,10 +384,20 @@ const start = <E, R>(
             if (open.size === 0) drainedWaker?.()
           })
         )
-        const conn = yield* connection.make(handle, connectionOptions).pipe(Scope.extend(scope))
+        // The scope closes when the socket closes, whoever closed it: a callback, not a fiber waiting
+        // on awaitClose (a fork and ~2 KB per connection). `closing` spares even the callback's fork
+        // when the scope is already closing, its finalizer being what closed the socket.
+        let closing = false
+        const closeScope = Effect.suspend(() => {
+          closing = true
+          return Scope.close(scope, Exit.void)
+        })
+        const onClose = () => {
+          if (!closing) runFork(closeScope)
+        }
+        const conn = yield* connection.make(handle, { ...connectionOptions, onClose }).pipe(Scope.extend(scope))
         if (options.noDelay) yield* conn.setNoDelay(true)
         if (options.keepAlive) yield* conn.setKeepAlive(true, options.keepAliveInitialDelay ?? 0)
-        yield* conn.awaitClose.pipe(Effect.zipRight(Scope.close(scope, Exit.void)), Effect.forkDaemon)
         if (handler === undefined) {
           yield* Queue.offer(accepted, conn)
           return
@@ -396,13 +409,9 @@ const start = <E, R>(
               : Effect.sync(() => report({ _tag: "HandlerFailed", remote: conn.remoteAddress, cause }))
           ),
           // A failed handler's connection is reset; a finished one is closed gracefully.
-          Effect.onExit((exit) =>
-            Exit.isSuccess(exit)
-              ? Scope.close(scope, Exit.void)
-              : Effect.zipRight(conn.abort, Scope.close(scope, Exit.void))
-          )
+          Effect.onExit((exit) => Exit.isSuccess(exit) ? closeScope : Effect.zipRight(conn.abort, closeScope))
         )
-        yield* FiberSet.run(handlers, semaphore === undefined ? run : semaphore.withPermits(1)(run))
+        yield* semaphore === undefined ? run : semaphore.withPermits(1)(run)
       })
 
     listener.listen({
