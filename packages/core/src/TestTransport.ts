@@ -77,6 +77,11 @@ export class TestNetwork extends Context.Tag("@netfx/core/TestNetwork")<TestNetw
   readonly openSockets: Effect.Effect<number>
   /** Breaks every open connection to an endpoint with an RST: both sides see `ECONNRESET`. */
   readonly reset: (endpoint: string) => Effect.Effect<void>
+  /**
+   * Makes the listener bound at `endpoint` (`"127.0.0.1:80"`, `"*:80"` for a wildcard host, or a
+   * path) fail an accept with `code` (for example `EMFILE`), as a system out of descriptors does.
+   */
+  readonly failAccept: (endpoint: string, code: string) => Effect.Effect<void>
 }>() {}
 
 /**
@@ -373,6 +378,8 @@ export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
       accepted,
       attempts: Effect.sync(() => attempts.slice()),
       openSockets: Effect.sync(() => openCount),
+      failAccept: (endpoint, code) =>
+        Effect.sync(() => listeners.get(endpoint)?.events?.onError(new SocketError({ code, syscall: "accept" }))),
       reset: (endpoint) =>
         Effect.sync(() => {
           for (const end of [...(open.get(endpoint) ?? [])]) {

@@ -364,8 +364,9 @@ describe("Server over the runtime's sockets", () => {
 
 describe("Server on a simulated network (exact instants)", () => {
   const simulated = Layer.merge(TestTransport.layer, Resolver.layerStatic({}))
-  const withSimulated = <A, E>(effect: Effect.Effect<A, E, Scope | Transport.Transport | Resolver.Resolver>) =>
-    effect.pipe(Effect.scoped, Effect.provide(simulated))
+  const withSimulated = <A, E>(
+    effect: Effect.Effect<A, E, Scope | Transport.Transport | Resolver.Resolver | TestTransport.TestNetwork>
+  ) => effect.pipe(Effect.scoped, Effect.provide(simulated))
 
   it.effect("runs at most `concurrency` handlers; the other connections wait, open, for a turn", () =>
     withSimulated(Effect.gen(function*() {
@@ -396,6 +397,27 @@ describe("Server on a simulated network (exact instants)", () => {
       yield* Deferred.succeed(release, undefined)
       for (const client of clients) assert.strictEqual(text(yield* Fiber.join(client)), "done")
       assert.strictEqual(most, 2)
+    })))
+
+  it.effect("an accept error is reported, and the server goes on accepting", () =>
+    withSimulated(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      const reported: Array<string> = []
+      const server = yield* Server.serve({
+        host: "127.0.0.1",
+        port: 80,
+        onEvent: (event) =>
+          reported.push(event._tag === "AcceptError" ? `${event._tag} ${event.error.message}` : event._tag)
+      }, (conn) => conn.write("still serving"))
+      const events = yield* server.subscribeEvents
+      yield* net.failAccept("127.0.0.1:80", "EMFILE")
+      const event = yield* Queue.take(events)
+      assert.strictEqual(event._tag === "AcceptError" && event.error.code, "EMFILE")
+      assert.deepStrictEqual(reported, ["AcceptError accept EMFILE"])
+      const reply = yield* Effect.scoped(
+        Effect.flatMap(Connection.connect({ host: "127.0.0.1", port: 80 }), Connection.readAll)
+      )
+      assert.strictEqual(text(reply), "still serving")
     })))
 
   it.effect("the shutdown deadline passes at exactly shutdownTimeout", () =>
