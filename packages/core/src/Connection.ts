@@ -11,7 +11,6 @@ import type * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import type { Pipeable } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Queue from "effect/Queue"
@@ -22,9 +21,10 @@ import * as Stream from "effect/Stream"
 import * as BlockList from "./BlockList.js"
 import * as connection from "./internal/connection.js"
 import * as happyEyeballs from "./internal/happyEyeballs.js"
+import { optionalBoolean, optionalDuration, optionalFunction, validate, validatePath } from "./internal/options.js"
 import * as IP from "./IP.js"
-import type { ConnectionError, ResolveError, SocketError } from "./NetError.js"
-import { AllAttemptsFailed, Blocked, ConnectError, ConnectTimeout, InvalidArgument } from "./NetError.js"
+import type { ConnectionError, InvalidArgument, ResolveError, SocketError } from "./NetError.js"
+import { AllAttemptsFailed, Blocked, ConnectError, ConnectTimeout } from "./NetError.js"
 import * as Resolver from "./Resolver.js"
 import type { SocketAddress } from "./SocketAddress.js"
 import { Transport } from "./Transport.js"
@@ -220,24 +220,11 @@ export type ConnectFailure =
   | InvalidArgument
   | SocketError
 
-/** `sizeof(sockaddr_un.sun_path)` less the terminating NUL: 107 bytes on Linux, 103 on macOS. */
-const MAX_PATH_BYTES = process.platform === "linux" ? 107 : 103
 const DEFAULT_DELAY = Duration.millis(250)
 const MIN_DELAY = Duration.millis(10)
 const MAX_DELAY = Duration.seconds(2)
 
-const invalid = (code: InvalidArgument["code"], argument: string, value: unknown, reason: string) =>
-  Effect.fail(new InvalidArgument({ code, argument, value, reason }))
-
 const isIpc = (options: ConnectOptions): options is IpcOptions => "path" in options && options.path !== undefined
-
-const optionalBoolean = Schema.optional(Schema.Boolean)
-const optionalDuration = Schema.optional(
-  Schema.Union(Schema.DurationFromSelf, Schema.Number, Schema.String, Schema.BigIntFromSelf)
-)
-const optionalFunction = Schema.optional(
-  Schema.declare((u): u is (...args: Array<never>) => unknown => typeof u === "function")
-)
 
 const commonFields = {
   timeout: optionalDuration,
@@ -300,26 +287,6 @@ const fieldCodes: Record<string, InvalidArgument["code"]> = {
   hints: "ERR_INVALID_ARG_VALUE"
 }
 
-/** Decodes options with their schema; the first bad field becomes an `InvalidArgument`. */
-const validate = <A, I>(schema: Schema.Schema<A, I>, options: unknown) =>
-  Effect.mapError(
-    Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })(options),
-    (error) => {
-      const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-      const argument = String(issue?.path[0] ?? "options")
-      const value = typeof options === "object" && options !== null
-        ? (options as Record<string, unknown>)[argument]
-        : options
-      return new InvalidArgument({
-        code: fieldCodes[argument] ??
-          (value === undefined || typeof value !== "object" ? "ERR_INVALID_ARG_TYPE" : "ERR_INVALID_ARG_VALUE"),
-        argument,
-        value,
-        reason: `is invalid: ${issue?.message ?? "unexpected value"}`
-      })
-    }
-  )
-
 const connectionOptions = (options: CommonOptions): connection.Options => ({
   allowHalfOpen: options.allowHalfOpen ?? false,
   readHighWaterMark: options.readHighWaterMark ?? 64 * 1024,
@@ -337,16 +304,8 @@ const clampDelay = (delay: Duration.DurationInput | undefined, policy: happyEyeb
 
 const connectIpc = (options: IpcOptions) =>
   Effect.gen(function*() {
-    yield* validate(IpcOptionsSchema, options)
-    const bytes = Buffer.byteLength(options.path)
-    if (bytes > MAX_PATH_BYTES) {
-      return yield* invalid(
-        "ERR_INVALID_ARG_VALUE",
-        "path",
-        options.path,
-        `is ${bytes} bytes long; a Unix socket path holds at most ${MAX_PATH_BYTES}`
-      )
-    }
+    yield* validate(IpcOptionsSchema, options, fieldCodes)
+    yield* validatePath(options.path)
     const transport = yield* Transport
     const handle = yield* transport.connect({ _tag: "Ipc", path: options.path })
     return yield* connection.make(handle, connectionOptions(options))
@@ -354,7 +313,7 @@ const connectIpc = (options: IpcOptions) =>
 
 const connectTcp = (options: TcpOptions) =>
   Effect.gen(function*() {
-    yield* validate(TcpOptionsSchema, options)
+    yield* validate(TcpOptionsSchema, options, fieldCodes)
     const transport = yield* Transport
     const emit = options.onEvent ?? (() => {})
     const host = options.host ?? "localhost"

@@ -12,7 +12,6 @@ import * as Effect from "effect/Effect"
 import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
-import * as ParseResult from "effect/ParseResult"
 import type { Pipeable } from "effect/Pipeable"
 import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
@@ -24,6 +23,7 @@ import * as Stream from "effect/Stream"
 import * as BlockList from "./BlockList.js"
 import type * as Connection from "./Connection.js"
 import * as connection from "./internal/connection.js"
+import { optionalBoolean, optionalDuration, optionalFunction, validate, validatePath } from "./internal/options.js"
 import * as IP from "./IP.js"
 import type { ListenError, SocketError } from "./NetError.js"
 import { InvalidArgument } from "./NetError.js"
@@ -196,10 +196,6 @@ export type ServeOptions = ListenOptions & {
  */
 export type ListenFailure = ListenError | InvalidArgument
 
-const optionalDuration = Schema.optional(
-  Schema.Union(Schema.DurationFromSelf, Schema.Number, Schema.String, Schema.BigIntFromSelf)
-)
-const optionalBoolean = Schema.optional(Schema.Boolean)
 const optionalCount = Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
 
 const commonFields = {
@@ -208,7 +204,7 @@ const commonFields = {
   blockList: Schema.optional(BlockList.BlockListFromSelf),
   shutdownTimeout: optionalDuration,
   signal: Schema.optional(Schema.instanceOf(AbortSignal)),
-  onEvent: Schema.optional(Schema.declare((u): u is (event: ServerEvent) => void => typeof u === "function")),
+  onEvent: optionalFunction,
   allowHalfOpen: optionalBoolean,
   noDelay: optionalBoolean,
   keepAlive: optionalBoolean,
@@ -257,41 +253,14 @@ const fieldCodes: Record<string, InvalidArgument["code"]> = {
   concurrency: "ERR_OUT_OF_RANGE"
 }
 
-const validate = <A, I>(schema: Schema.Schema<A, I>, options: unknown) =>
-  Effect.mapError(
-    Schema.decodeUnknown(schema, { errors: "first", onExcessProperty: "ignore" })(options),
-    (error) => {
-      const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
-      const argument = String(issue?.path[0] ?? "options")
-      const value = (options as Record<string, unknown>)[argument]
-      return new InvalidArgument({
-        code: fieldCodes[argument] ?? "ERR_INVALID_ARG_TYPE",
-        argument,
-        value,
-        reason: `is invalid: ${issue?.message ?? "unexpected value"}`
-      })
-    }
-  )
-
-/** `sizeof(sockaddr_un.sun_path)` less the terminating NUL: 107 bytes on Linux, 103 on macOS. */
-const MAX_PATH_BYTES = process.platform === "linux" ? 107 : 103
-
 const isIpc = (options: ListenOptions): options is IpcOptions => "path" in options && options.path !== undefined
 
 const endpointOf = (options: ListenOptions): Effect.Effect<ListenEndpoint, InvalidArgument> =>
   Effect.gen(function*() {
     const backlog = options.backlog ?? 511
     if (isIpc(options)) {
-      yield* validate(IpcOptionsSchema, options)
-      const bytes = Buffer.byteLength(options.path)
-      if (bytes > MAX_PATH_BYTES) {
-        return yield* new InvalidArgument({
-          code: "ERR_INVALID_ARG_VALUE",
-          argument: "path",
-          value: options.path,
-          reason: `is ${bytes} bytes long; a Unix socket path holds at most ${MAX_PATH_BYTES}`
-        })
-      }
+      yield* validate(IpcOptionsSchema, options, fieldCodes)
+      yield* validatePath(options.path)
       // lib/net.js: an abstract socket has no file to chmod.
       if (options.path.startsWith("\0") && (options.readableAll || options.writableAll)) {
         return yield* new InvalidArgument({
@@ -309,7 +278,7 @@ const endpointOf = (options: ListenOptions): Effect.Effect<ListenEndpoint, Inval
         writableAll: options.writableAll ?? false
       }
     }
-    yield* validate(TcpOptionsSchema, options)
+    yield* validate(TcpOptionsSchema, options, fieldCodes)
     return {
       _tag: "Tcp",
       host: options.host,
