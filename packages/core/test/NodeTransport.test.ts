@@ -1,89 +1,15 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { Transport } from "@netfx/core"
-import { BlockList, Connection, NodeTransport, Resolver } from "@netfx/core"
-import { Cause, Chunk, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Stream } from "effect"
-import type { Scope } from "effect/Scope"
+import { BlockList, Connection } from "@netfx/core"
+import { Chunk, Deferred, Effect, Either, Exit, Fiber, Stream } from "effect"
 import { spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
-import { mkdtempSync, rmSync } from "node:fs"
 import * as net from "node:net"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { failure, nodeEcho, nodeServer, settledHandles, tempDir, text, withLive } from "./fixtures.js"
 
 // Real sockets on this machine only: 127.0.0.1, ::1 and Unix sockets in a temporary directory. The
 // peer is a plain node:net server, the reference the core must interoperate with. The tests run on
 // the real clock (it.live) because the sockets do; none of them waits for time to pass.
-const live = Layer.merge(NodeTransport.layer, Resolver.layerNode)
-
-const failure = <E>(exit: Exit.Exit<unknown, E>): E => {
-  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
-  return Option.getOrThrowWith(Cause.failureOption(exit.cause), () => new Error(Cause.pretty(exit.cause)))
-}
-
-/** The sockets and servers this process holds open, as Node counts them. */
-const openHandles = () =>
-  process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "TCPServerWrap" || r === "PipeWrap")
-    .length
-
-/**
- * Lets the event loop finish closing handles: a server's 'close' (and a destroyed peer socket's)
- * comes before libuv has released the handle. Turns of the loop, not time: at most 100 of them.
- */
-const handlesSettleAt = (expected: number) =>
-  Effect.promise(async () => {
-    for (let turn = 0; turn < 100 && openHandles() !== expected; turn++) {
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-  })
-
-/** The count once the previous tests' handles have finished closing (stable for a few turns). */
-const settledHandles = Effect.promise(async () => {
-  let count = openHandles()
-  for (let stable = 0, turn = 0; stable < 5 && turn < 200; turn++) {
-    await new Promise((resolve) => setImmediate(resolve))
-    const now = openHandles()
-    stable = now === count ? stable + 1 : 0
-    count = now
-  }
-  return count
-})
-
-type Listen = { readonly host: string } | { readonly path: string }
-
-/** A node:net server for the life of the scope; its connections are destroyed when it closes. */
-const server = (listen: Listen, onConnection: (socket: net.Socket) => void) =>
-  Effect.acquireRelease(
-    Effect.async<{ readonly server: net.Server; readonly port: number; readonly sockets: Set<net.Socket> }>(
-      (resume) => {
-        const sockets = new Set<net.Socket>()
-        const srv = net.createServer({ allowHalfOpen: true }, (socket) => {
-          sockets.add(socket)
-          socket.on("close", () => sockets.delete(socket))
-          socket.on("error", () => {})
-          onConnection(socket)
-        })
-        const done = () =>
-          resume(Effect.succeed({ server: srv, port: (srv.address() as net.AddressInfo)?.port ?? 0, sockets }))
-        if ("path" in listen) srv.listen(listen.path, done)
-        else srv.listen(0, listen.host, done)
-      }
-    ),
-    ({ server: srv, sockets }) =>
-      Effect.async<void>((resume) => {
-        for (const socket of sockets) socket.destroy()
-        srv.close(() => resume(Effect.void))
-      })
-  )
-
-const echo = (socket: net.Socket) => socket.pipe(socket)
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "netfx-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
-
 const roundTrip = (options: Connection.ConnectOptions) =>
   Effect.gen(function*() {
     const conn = yield* Connection.connect(options)
@@ -93,19 +19,16 @@ const roundTrip = (options: Connection.ConnectOptions) =>
     return text(yield* Connection.readAll(conn))
   })
 
-const withLive = <A, E>(effect: Effect.Effect<A, E, Scope | Transport.Transport | Resolver.Resolver>) =>
-  effect.pipe(Effect.scoped, Effect.provide(live))
-
 describe("Connection over the runtime's sockets", () => {
   it.live("echoes over IPv4, IPv6 and a Unix socket", () =>
     withLive(Effect.gen(function*() {
-      const v4 = yield* server({ host: "127.0.0.1" }, echo)
+      const v4 = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
       assert.strictEqual(yield* roundTrip({ host: "127.0.0.1", port: v4.port }), "hello, netfx")
-      const v6 = yield* server({ host: "::1" }, echo)
+      const v6 = yield* nodeServer({ host: "::1" }, nodeEcho)
       assert.strictEqual(yield* roundTrip({ host: "::1", port: v6.port }), "hello, netfx")
       const dir = yield* tempDir
       const path = join(dir, "echo.sock")
-      yield* server({ path }, echo)
+      yield* nodeServer({ path }, nodeEcho)
       assert.strictEqual(yield* roundTrip({ path }), "hello, netfx")
     })))
 
@@ -113,13 +36,13 @@ describe("Connection over the runtime's sockets", () => {
     withLive(Effect.gen(function*() {
       if (process.platform !== "linux") return
       const path = `\0netfx-test-${process.pid}-${randomBytes(4).toString("hex")}`
-      yield* server({ path }, echo)
+      yield* nodeServer({ path }, nodeEcho)
       assert.strictEqual(yield* roundTrip({ path }), "hello, netfx")
     })))
 
   it.live("reports both ends as SocketAddress values, and counts bytes", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, echo)
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
       const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port })
       assert.strictEqual(String(conn.remoteAddress), `127.0.0.1:${srv.port}`)
       const local = conn.localAddress
@@ -134,12 +57,12 @@ describe("Connection over the runtime's sockets", () => {
   it.live("binds the local side to localAddress and localPort, and applies noDelay and keepAlive", () =>
     withLive(Effect.gen(function*() {
       const peer = yield* Deferred.make<string>()
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         Deferred.unsafeDone(peer, Exit.succeed(`${socket.remoteAddress}:${socket.remotePort}`))
         socket.pipe(socket)
       })
       // A port that was just free.
-      const localPort = yield* Effect.scoped(Effect.map(server({ host: "127.0.0.1" }, echo), (s) => s.port))
+      const localPort = yield* Effect.scoped(Effect.map(nodeServer({ host: "127.0.0.1" }, nodeEcho), (s) => s.port))
       const conn = yield* Connection.connect({
         host: "127.0.0.1",
         port: srv.port,
@@ -155,7 +78,7 @@ describe("Connection over the runtime's sockets", () => {
 
   it.live("connects to localhost through the runtime's resolver", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, echo)
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
       // /etc/hosts answers localhost; ::1 may come first and be refused, then 127.0.0.1 wins.
       assert.strictEqual(yield* roundTrip({ host: "localhost", port: srv.port }), "hello, netfx")
     })))
@@ -163,7 +86,7 @@ describe("Connection over the runtime's sockets", () => {
   it.live("half-closes both ways", () =>
     withLive(Effect.gen(function*() {
       const peerSawEnd = yield* Deferred.make<void>()
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         socket.on("end", () => {
           Deferred.unsafeDone(peerSawEnd, Exit.void)
           // Our FIN reached the peer, which can still write: the half-open direction.
@@ -180,7 +103,7 @@ describe("Connection over the runtime's sockets", () => {
   it.live("ends our side when the peer ends, unless allowHalfOpen", () =>
     withLive(Effect.gen(function*() {
       const peerSawEnd = yield* Deferred.make<void>()
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         socket.on("end", () => Deferred.unsafeDone(peerSawEnd, Exit.void))
         socket.resume()
         socket.end("bye")
@@ -193,7 +116,7 @@ describe("Connection over the runtime's sockets", () => {
 
   it.live("fails the stream with ECONNRESET when the peer resets", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         socket.once("data", () => socket.resetAndDestroy())
       })
       const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port })
@@ -207,7 +130,7 @@ describe("Connection over the runtime's sockets", () => {
     withLive(Effect.gen(function*() {
       const peerError = yield* Deferred.make<string>()
       const connected = yield* Deferred.make<void>()
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         socket.on("error", (error: NodeJS.ErrnoException) =>
           Deferred.unsafeDone(peerError, Exit.succeed(error.code ?? "")))
         socket.resume()
@@ -222,7 +145,7 @@ describe("Connection over the runtime's sockets", () => {
   it.live("abort while a FIN is being flushed still closes at once, and close after abort does not stall", () =>
     withLive(Effect.gen(function*() {
       // A peer that never reads: the FIN waits behind megabytes of queued bytes.
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => socket.pause())
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => socket.pause())
       const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port, closeTimeout: "30 seconds" })
       yield* Effect.fork(conn.writeAll(Array.from({ length: 256 }, () => Buffer.alloc(65536))))
       yield* Effect.repeat(conn.bufferSize, { until: (n) => n > 0 })
@@ -241,7 +164,7 @@ describe("Connection over the runtime's sockets", () => {
 
   it.live("moves 32 MiB each way with every byte verified", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, echo)
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
       const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port, noDelay: true })
       const payload = randomBytes(32 * 1024 * 1024)
       const chunks = Array.from({ length: 512 }, (_, i) => payload.subarray(i * 65536, (i + 1) * 65536))
@@ -264,7 +187,7 @@ describe("Connection over the runtime's sockets", () => {
     withLive(Effect.gen(function*() {
       const total = 16 * 1024 * 1024
       let peerBlocked = 0
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         let sent = 0
         const block = Buffer.alloc(64 * 1024, 7)
         const pump = () => {
@@ -301,7 +224,7 @@ describe("Connection over the runtime's sockets", () => {
   it.live("connection refused is a ConnectError with Node's message", () =>
     withLive(Effect.gen(function*() {
       // A port that was just free: bound, then closed.
-      const port = yield* Effect.scoped(Effect.map(server({ host: "127.0.0.1" }, echo), (s) => s.port))
+      const port = yield* Effect.scoped(Effect.map(nodeServer({ host: "127.0.0.1" }, nodeEcho), (s) => s.port))
       const error = failure(yield* Effect.exit(Connection.connect({ host: "127.0.0.1", port })))
       assert.strictEqual(error._tag, "ConnectError")
       assert.strictEqual(error.message, `connect ECONNREFUSED 127.0.0.1:${port}`)
@@ -354,7 +277,7 @@ describe("Connection over the runtime's sockets", () => {
   it.live("a blocked destination is never dialled", () =>
     withLive(Effect.gen(function*() {
       let connections = 0
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         connections++
         socket.destroy()
       })
@@ -367,7 +290,7 @@ describe("Connection over the runtime's sockets", () => {
 
   it.live("type of service: set where the runtime can, a typed error where it cannot", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, echo)
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
       const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port })
       const result = yield* Effect.either(conn.setTypeOfService(0x10))
       if (Either.isRight(result)) assert.strictEqual(yield* conn.getTypeOfService, 0x10)
@@ -385,12 +308,12 @@ describe("Connection over the runtime's sockets", () => {
     Effect.gen(function*() {
       const before = yield* settledHandles
       yield* withLive(Effect.gen(function*() {
-        const srv = yield* server({ host: "127.0.0.1" }, echo)
+        const srv = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
         yield* Effect.scoped(roundTrip({ host: "127.0.0.1", port: srv.port }))
-        const closedPort = yield* Effect.scoped(Effect.map(server({ host: "127.0.0.1" }, echo), (s) => s.port))
+        const closedPort = yield* Effect.scoped(Effect.map(nodeServer({ host: "127.0.0.1" }, nodeEcho), (s) => s.port))
         yield* Effect.exit(Effect.scoped(Connection.connect({ host: "127.0.0.1", port: closedPort })))
         // A peer that never reads: the write blocks on backpressure until interrupted.
-        const stuck = yield* server({ host: "127.0.0.1" }, (socket) => socket.pause())
+        const stuck = yield* nodeServer({ host: "127.0.0.1" }, (socket) => socket.pause())
         const conn = yield* Effect.scoped(Effect.gen(function*() {
           const conn = yield* Connection.connect({ host: "127.0.0.1", port: stuck.port, closeTimeout: "10 millis" })
           const writer = yield* conn.writeAll(Array.from({ length: 1024 }, () => Buffer.alloc(65536))).pipe(Effect.fork)
@@ -401,7 +324,6 @@ describe("Connection over the runtime's sockets", () => {
         }))
         yield* Effect.exit(conn.write("after close"))
       }))
-      yield* handlesSettleAt(before)
-      assert.strictEqual(openHandles(), before, JSON.stringify(process.getActiveResourcesInfo()))
+      assert.strictEqual(yield* settledHandles, before, JSON.stringify(process.getActiveResourcesInfo()))
     }))
 })

@@ -1,89 +1,16 @@
 import * as Socket from "@effect/platform/Socket"
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
-import type { Transport } from "@netfx/core"
-import { Connection, NetError, NodeTransport, Resolver } from "@netfx/core"
+import type { Resolver, Transport } from "@netfx/core"
+import { Connection, NetError } from "@netfx/core"
 import * as PlatformSocket from "@netfx/core/PlatformSocket"
-import { Cause, Deferred, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
-import type { Scope } from "effect/Scope"
-import { mkdtempSync, rmSync } from "node:fs"
-import * as net from "node:net"
-import { tmpdir } from "node:os"
+import { Deferred, Effect, Exit, Fiber, Layer, Stream } from "effect"
 import { join } from "node:path"
+import { failure, live, nodeEcho, nodeServer, settledHandles, tempDir, withLive } from "./fixtures.js"
 
 // Code written against @effect/platform's Socket, run over netfx on real sockets: 127.0.0.1 and
 // Unix sockets in a temporary directory, with a plain node:net server as the peer. Real clock
 // (it.live) because the sockets are real; no test waits for time to pass.
-const live = Layer.merge(NodeTransport.layer, Resolver.layerNode)
-
-const failure = <E>(exit: Exit.Exit<unknown, E>): E => {
-  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
-  return Option.getOrThrowWith(Cause.failureOption(exit.cause), () => new Error(Cause.pretty(exit.cause)))
-}
-
-/** The sockets and servers this process holds open, as Node counts them. */
-const openHandles = () =>
-  process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "TCPServerWrap" || r === "PipeWrap")
-    .length
-
-/** Lets the event loop finish closing handles: turns of the loop, not time, at most 100 of them. */
-const handlesSettleAt = (expected: number) =>
-  Effect.promise(async () => {
-    for (let turn = 0; turn < 100 && openHandles() !== expected; turn++) {
-      await new Promise((resolve) => setImmediate(resolve))
-    }
-  })
-
-/** The count once the previous tests' handles have finished closing (stable for a few turns). */
-const settledHandles = Effect.promise(async () => {
-  let count = openHandles()
-  for (let stable = 0, turn = 0; stable < 5 && turn < 200; turn++) {
-    await new Promise((resolve) => setImmediate(resolve))
-    const now = openHandles()
-    stable = now === count ? stable + 1 : 0
-    count = now
-  }
-  return count
-})
-
-type Listen = { readonly host: string } | { readonly path: string }
-
-/** A node:net server for the life of the scope; its connections are destroyed when it closes. */
-const server = (listen: Listen, onConnection: (socket: net.Socket) => void) =>
-  Effect.acquireRelease(
-    Effect.async<{ readonly server: net.Server; readonly port: number; readonly sockets: Set<net.Socket> }>(
-      (resume) => {
-        const sockets = new Set<net.Socket>()
-        const srv = net.createServer({ allowHalfOpen: true }, (socket) => {
-          sockets.add(socket)
-          socket.on("close", () => sockets.delete(socket))
-          socket.on("error", () => {})
-          onConnection(socket)
-        })
-        const done = () =>
-          resume(Effect.succeed({ server: srv, port: (srv.address() as net.AddressInfo)?.port ?? 0, sockets }))
-        if ("path" in listen) srv.listen(listen.path, done)
-        else srv.listen(0, listen.host, done)
-      }
-    ),
-    ({ server: srv, sockets }) =>
-      Effect.async<void>((resume) => {
-        for (const socket of sockets) socket.destroy()
-        srv.close(() => resume(Effect.void))
-      })
-  )
-
-/** Echoes, and ends its side when ours ends. */
-const echo = (socket: net.Socket) => socket.pipe(socket)
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "netfx-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
 const text = (chunks: Iterable<Uint8Array>) => Buffer.concat(Array.from(chunks)).toString("utf8")
-
-const withLive = <A, E>(effect: Effect.Effect<A, E, Scope | Transport.Transport | Resolver.Resolver>) =>
-  effect.pipe(Effect.scoped, Effect.provide(live))
 
 const platformSocket = (options: Connection.ConnectOptions) =>
   Effect.flatMap(Connection.connect(options), (conn) => PlatformSocket.fromConnection(conn))
@@ -114,26 +41,26 @@ const runAndWrite = (socket: Socket.Socket, input: ReadonlyArray<string>) =>
 describe("PlatformSocket", () => {
   it.live("Socket.toChannel echoes over TCP and over a Unix socket", () =>
     withLive(Effect.gen(function*() {
-      const tcp = yield* server({ host: "127.0.0.1" }, echo)
+      const tcp = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
       const overTcp = yield* platformSocket({ host: "127.0.0.1", port: tcp.port })
       assert.strictEqual(yield* throughChannel(overTcp, ["hello, ", "platform"]), "hello, platform")
 
-      const path = join(yield* tempDir, "echo.sock")
-      yield* server({ path }, echo)
+      const path = join(yield* tempDir, "nodeEcho.sock")
+      yield* nodeServer({ path }, nodeEcho)
       const overIpc = yield* platformSocket({ path })
       assert.strictEqual(yield* throughChannel(overIpc, ["over ", "ipc"]), "over ipc")
     })))
 
-  it.live("socket.run and socket.writer echo, and run ends when the peer ends", () =>
+  it.live("socket.run and socket.writer nodeEcho, and run ends when the peer ends", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, echo)
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
       const socket = yield* platformSocket({ host: "127.0.0.1", port: srv.port })
       assert.strictEqual(yield* runAndWrite(socket, ["ping ", "pong"]), "ping pong")
     })))
 
   it.live("run ends when the peer ends, with what it sent", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         socket.resume()
         socket.end("bye")
       })
@@ -148,7 +75,7 @@ describe("PlatformSocket", () => {
 
   it.live("a peer reset is a platform SocketError whose cause is netfx's ECONNRESET", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         socket.once("data", () => socket.resetAndDestroy())
       })
       const socket = yield* platformSocket({ host: "127.0.0.1", port: srv.port })
@@ -165,7 +92,7 @@ describe("PlatformSocket", () => {
   it.live("a clean CloseEvent half-closes: the peer sees the end and run reads on until the peer ends", () =>
     withLive(Effect.gen(function*() {
       const peerSawEnd = yield* Deferred.make<string>()
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         const got: Array<Buffer> = []
         socket.on("data", (chunk: Buffer) => got.push(chunk))
         socket.on("end", () => {
@@ -192,7 +119,7 @@ describe("PlatformSocket", () => {
   it.live("an error CloseEvent aborts with an RST and fails run with its code and reason", () =>
     withLive(Effect.gen(function*() {
       const peerError = yield* Deferred.make<string>()
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         socket.on(
           "error",
           (error: NodeJS.ErrnoException) => Deferred.unsafeDone(peerError, Exit.succeed(error.code ?? ""))
@@ -216,7 +143,7 @@ describe("PlatformSocket", () => {
     withLive(Effect.gen(function*() {
       const total = 8 * 1024 * 1024
       let peerBlocked = 0
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         let sent = 0
         const block = Buffer.alloc(64 * 1024, 7)
         const pump = () => {
@@ -252,7 +179,7 @@ describe("PlatformSocket", () => {
 
   it.live("closing a writer's scope sends FIN without waiting for a peer that stops reading", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => socket.pause())
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => socket.pause())
       const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port, closeTimeout: "10 millis" })
       const socket = yield* PlatformSocket.fromConnection(conn)
       yield* Effect.scoped(Effect.gen(function*() {
@@ -269,7 +196,7 @@ describe("PlatformSocket", () => {
 
   it.live("runs are serialised: an interrupted run leaves the unread bytes to the next", () =>
     withLive(Effect.gen(function*() {
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         socket.write("first")
         socket.once("data", () => socket.end("second"))
       })
@@ -292,9 +219,9 @@ describe("PlatformSocket", () => {
   it.live("layer: Socket.makeChannel over PlatformSocket.layer and the node transport", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      const path = join(dir, "echo.sock")
-      const srv = yield* server({ host: "127.0.0.1" }, echo)
-      yield* server({ path }, echo)
+      const path = join(dir, "nodeEcho.sock")
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
+      yield* nodeServer({ path }, nodeEcho)
       const program = Stream.make("via ", "the layer").pipe(
         Stream.pipeThroughChannelOrFail(Socket.makeChannel<never>()),
         Stream.runCollect,
@@ -313,7 +240,7 @@ describe("PlatformSocket", () => {
       expectTypeOf(PlatformSocket.layer).returns.toEqualTypeOf<
         Layer.Layer<Socket.Socket, Connection.ConnectFailure, Transport.Transport | Resolver.Resolver>
       >()
-      const port = yield* Effect.scoped(Effect.map(server({ host: "127.0.0.1" }, echo), (s) => s.port))
+      const port = yield* Effect.scoped(Effect.map(nodeServer({ host: "127.0.0.1" }, nodeEcho), (s) => s.port))
       const exit = yield* Effect.exit(
         Effect.provide(Socket.Socket, PlatformSocket.layer({ host: "127.0.0.1", port }).pipe(Layer.provide(live)))
       )
@@ -327,12 +254,12 @@ describe("PlatformSocket", () => {
       let connections = 0
       let closes = 0
       const bothClosed = yield* Deferred.make<void>()
-      const srv = yield* server({ host: "127.0.0.1" }, (socket) => {
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
         connections++
         socket.on("close", () => {
           if (++closes === 2) Deferred.unsafeDone(bothClosed, Exit.void)
         })
-        echo(socket)
+        nodeEcho(socket)
       })
       const socket = yield* PlatformSocket.makeNet({ host: "127.0.0.1", port: srv.port })
       assert.strictEqual(connections, 0)
@@ -345,7 +272,7 @@ describe("PlatformSocket", () => {
 
   it.live("makeNet: a failure to connect fails run with reason Open (OpenTimeout for a timeout)", () =>
     withLive(Effect.gen(function*() {
-      const port = yield* Effect.scoped(Effect.map(server({ host: "127.0.0.1" }, echo), (s) => s.port))
+      const port = yield* Effect.scoped(Effect.map(nodeServer({ host: "127.0.0.1" }, nodeEcho), (s) => s.port))
       const refused = yield* PlatformSocket.makeNet({ host: "127.0.0.1", port })
       const open = failure(yield* Effect.exit(refused.run(() => {})))
       assert.strictEqual(open.reason, "Open")
@@ -370,7 +297,7 @@ describe("PlatformSocket", () => {
     Effect.gen(function*() {
       const before = yield* settledHandles
       yield* withLive(Effect.gen(function*() {
-        const srv = yield* server({ host: "127.0.0.1" }, echo)
+        const srv = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
         const program = Stream.make("x").pipe(
           Stream.pipeThroughChannelOrFail(Socket.makeChannel<never>()),
           Stream.runCollect
@@ -378,17 +305,16 @@ describe("PlatformSocket", () => {
         yield* program.pipe(Effect.provide(PlatformSocket.layer({ host: "127.0.0.1", port: srv.port })))
         yield* program.pipe(Effect.provide(PlatformSocket.layerNet({ host: "127.0.0.1", port: srv.port })))
 
-        const resetting = yield* server({ host: "127.0.0.1" }, (socket) => {
+        const resetting = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
           socket.once("data", () => socket.resetAndDestroy())
         })
         yield* Effect.exit(
           program.pipe(Effect.provide(PlatformSocket.layer({ host: "127.0.0.1", port: resetting.port })))
         )
 
-        const port = yield* Effect.scoped(Effect.map(server({ host: "127.0.0.1" }, echo), (s) => s.port))
+        const port = yield* Effect.scoped(Effect.map(nodeServer({ host: "127.0.0.1" }, nodeEcho), (s) => s.port))
         yield* Effect.exit(program.pipe(Effect.provide(PlatformSocket.layer({ host: "127.0.0.1", port }))))
       }))
-      yield* handlesSettleAt(before)
-      assert.strictEqual(openHandles(), before, JSON.stringify(process.getActiveResourcesInfo()))
+      assert.strictEqual(yield* settledHandles, before, JSON.stringify(process.getActiveResourcesInfo()))
     }))
 })

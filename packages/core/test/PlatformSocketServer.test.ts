@@ -20,49 +20,15 @@ import {
   TestClock
 } from "effect"
 import { randomBytes } from "node:crypto"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync } from "node:fs"
 import * as net from "node:net"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { failure, live, settledHandles, tempDir, text, withLive } from "./fixtures.js"
 
 // Code written against @effect/platform's SocketServer and Socket, served by netfx on real sockets
 // (127.0.0.1, ::1, Unix sockets in a temporary directory) with netfx and node:net clients. Real
 // clock (it.live) because the sockets are real; no test waits for time to pass, except a shutdown
 // deadline where the deadline is the point.
-const live = Layer.merge(NodeTransport.layer, Resolver.layerNode)
-
-const withLive = <A, E>(effect: Effect.Effect<A, E, Scope.Scope | Transport.Transport | Resolver.Resolver>) =>
-  effect.pipe(Effect.scoped, Effect.provide(live))
-
-const failure = <E>(exit: Exit.Exit<unknown, E>): E => {
-  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
-  return Option.getOrThrowWith(Cause.failureOption(exit.cause), () => new Error(Cause.pretty(exit.cause)))
-}
-
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "netfx-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
-/** The sockets and servers this process holds open, as Node counts them. */
-const openHandles = () =>
-  process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "TCPServerWrap" || r === "PipeWrap")
-    .length
-
-/** The count once handles being closed are gone (stable for a few turns of the event loop). */
-const settledHandles = Effect.promise(async () => {
-  let count = openHandles()
-  for (let stable = 0, turn = 0; stable < 5 && turn < 200; turn++) {
-    await new Promise((resolve) => setImmediate(resolve))
-    const now = openHandles()
-    stable = now === count ? stable + 1 : 0
-    count = now
-  }
-  return count
-})
-
 const tcpAddress = (server: SocketServer.SocketServer["Type"]): SocketServer.TcpAddress => {
   assert.strictEqual(server.address._tag, "TcpAddress")
   return server.address as SocketServer.TcpAddress

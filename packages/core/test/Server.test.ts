@@ -1,29 +1,17 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { Transport } from "@netfx/core"
-import { BlockList, Connection, NodeTransport, Resolver, Server, SocketAddress, TestTransport } from "@netfx/core"
+import { BlockList, Connection, Resolver, Server, SocketAddress, TestTransport } from "@netfx/core"
 import { Cause, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Queue, Stream, TestClock } from "effect"
 import type { Scope } from "effect/Scope"
 import { randomBytes } from "node:crypto"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync } from "node:fs"
 import * as net from "node:net"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { eventually, failure, settledHandles, tempDir, text, withLive } from "./fixtures.js"
 
 // Real sockets on this machine only (127.0.0.1, ::1, :: bound locally, Unix sockets in a temporary
 // directory), on the real clock because the sockets are; no test waits for time to pass, except
 // the shutdown deadline, which is the point of its test.
-const live = Layer.merge(NodeTransport.layer, Resolver.layerNode)
-
-const withLive = <A, E>(effect: Effect.Effect<A, E, Scope | Transport.Transport | Resolver.Resolver>) =>
-  effect.pipe(Effect.scoped, Effect.provide(live))
-
-const failure = <E>(exit: Exit.Exit<unknown, E>): E => {
-  if (Exit.isSuccess(exit)) return assert.fail("expected a failure")
-  return Option.getOrThrowWith(Cause.failureOption(exit.cause), () => new Error(Cause.pretty(exit.cause)))
-}
-
-const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
-
 const portOf = (server: Server.Server) => (server.address as SocketAddress.SocketAddress).port
 
 /** Echoes until the peer ends, then ends too. */
@@ -37,36 +25,6 @@ const exchange = (options: Connection.ConnectOptions, message: string | Uint8Arr
     yield* conn.end
     return yield* Connection.readAll(conn)
   }))
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "netfx-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
-
-const openHandles = () =>
-  process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap" || r === "TCPServerWrap" || r === "PipeWrap")
-    .length
-
-/** The count once handles being closed are gone (stable for a few turns of the event loop). */
-const settledHandles = Effect.promise(async () => {
-  let count = openHandles()
-  for (let stable = 0, turn = 0; stable < 5 && turn < 200; turn++) {
-    await new Promise((resolve) => setImmediate(resolve))
-    const now = openHandles()
-    stable = now === count ? stable + 1 : 0
-    count = now
-  }
-  return count
-})
-
-/**
- * Polls `effect` until `done` holds, one turn of the event loop between polls, so that sockets make
- * progress meanwhile (a busy loop would starve them).
- */
-const eventually = <A, E, R>(effect: Effect.Effect<A, E, R>, done: (a: A) => boolean) =>
-  Effect.repeat(effect.pipe(Effect.zipLeft(Effect.promise(() => new Promise((r) => setImmediate(r))))), {
-    until: done
-  })
 
 /** A raw node:net client that reports how the server treated it. */
 const rawClient = (port: number, host = "127.0.0.1") =>
