@@ -287,14 +287,6 @@ const fieldCodes: Record<string, InvalidArgument["code"]> = {
   hints: "ERR_INVALID_ARG_VALUE"
 }
 
-const connectionOptions = (options: CommonOptions): connection.Options => ({
-  allowHalfOpen: options.allowHalfOpen ?? false,
-  readHighWaterMark: options.readHighWaterMark ?? 64 * 1024,
-  closeTimeout: Duration.decode(options.closeTimeout ?? Duration.seconds(2)),
-  idleTimeout: options.idleTimeout === undefined ? undefined : Duration.decode(options.idleTimeout),
-  failOnIdle: options.failOnIdle ?? false
-})
-
 const clampDelay = (delay: Duration.DurationInput | undefined, policy: happyEyeballs.Policy): Duration.Duration => {
   const decoded = Duration.decode(delay ?? DEFAULT_DELAY)
   const atLeast = Duration.max(decoded, MIN_DELAY)
@@ -308,7 +300,7 @@ const connectIpc = (options: IpcOptions) =>
     yield* validatePath(options.path)
     const transport = yield* Transport
     const handle = yield* transport.connect({ _tag: "Ipc", path: options.path })
-    return yield* connection.make(handle, connectionOptions(options))
+    return yield* connection.make(handle, connection.resolveOptions(options))
   })
 
 const connectTcp = (options: TcpOptions) =>
@@ -378,7 +370,7 @@ const connectTcp = (options: TcpOptions) =>
       )
     }
 
-    const conn = yield* connection.make(handle, connectionOptions(options))
+    const conn = yield* connection.make(handle, connection.resolveOptions(options))
     if (options.noDelay) yield* conn.setNoDelay(true)
     if (options.keepAlive) yield* conn.setKeepAlive(true, options.keepAliveInitialDelay ?? 0)
     // Applied once connected, as Node does; a runtime that cannot set it fails the connect with a

@@ -309,13 +309,7 @@ const start = <E, R>(
     const events = yield* PubSub.unbounded<ServerEvent>()
     const open = new Set<Scope.CloseableScope>()
     const semaphore = options.concurrency === undefined ? undefined : yield* Effect.makeSemaphore(options.concurrency)
-    const connectionOptions: connection.Options = {
-      allowHalfOpen: options.allowHalfOpen ?? false,
-      readHighWaterMark: options.highWaterMark ?? 64 * 1024,
-      closeTimeout: Duration.decode(options.closeTimeout ?? Duration.seconds(2)),
-      idleTimeout: options.idleTimeout === undefined ? undefined : Duration.decode(options.idleTimeout),
-      failOnIdle: options.failOnIdle ?? false
-    }
+    const connectionOptions = connection.resolveOptions({ ...options, readHighWaterMark: options.highWaterMark })
     let accepting = true
     let drainedWaker: (() => void) | undefined
 

@@ -40,6 +40,24 @@ export interface Options {
   readonly onClose?: (() => void) | undefined
 }
 
+/** What users may set of `Options`, each optional; `resolveOptions` fills in the defaults. @internal */
+export interface OptionsInput {
+  readonly allowHalfOpen?: boolean | undefined
+  readonly readHighWaterMark?: number | undefined
+  readonly closeTimeout?: Duration.DurationInput | undefined
+  readonly idleTimeout?: Duration.DurationInput | undefined
+  readonly failOnIdle?: boolean | undefined
+}
+
+/** The defaults, shared by connections that `connect` opens and those a server accepts. @internal */
+export const resolveOptions = (input: OptionsInput): Options => ({
+  allowHalfOpen: input.allowHalfOpen ?? false,
+  readHighWaterMark: input.readHighWaterMark ?? 64 * 1024,
+  closeTimeout: Duration.decode(input.closeTimeout ?? Duration.seconds(2)),
+  idleTimeout: input.idleTimeout === undefined ? undefined : Duration.decode(input.idleTimeout),
+  failOnIdle: input.failOnIdle ?? false
+})
+
 type Waker = () => void
 
 /** @internal */
