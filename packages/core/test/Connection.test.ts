@@ -1,23 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { NetError, Transport } from "@netfx/core"
 import { BlockList, Connection, Resolver, TestTransport } from "@netfx/core"
-import {
-  Cause,
-  Chunk,
-  Effect,
-  Either,
-  Exit,
-  Fiber,
-  Layer,
-  Option,
-  Queue,
-  Schema,
-  Stream,
-  TestClock,
-  Tracer
-} from "effect"
+import { Cause, Chunk, Effect, Either, Exit, Fiber, Layer, Option, Queue, Schema, Stream, TestClock } from "effect"
 import * as Clock from "effect/Clock"
 import type { Scope } from "effect/Scope"
+import { recordSpans } from "./fixtures.js"
 
 // Every test here runs on the simulated network: latencies are exact, time is TestClock's.
 const hosts = { "dual.test": ["::1", "127.0.0.1"], "v4.test": ["127.0.0.1"], "many.test": ["::1", "::2", "10.0.0.1"] }
@@ -142,17 +129,8 @@ describe("Connection.connect on a simulated network", () => {
       const net = yield* TestTransport.TestNetwork
       yield* net.set("[::1]:80", TestTransport.refuse())
       yield* net.set("127.0.0.1:80", TestTransport.accept())
-      const base = yield* Effect.tracer
-      const spans: Array<Tracer.Span> = []
-      const tracer = Tracer.make({
-        span: (...args) => {
-          const span = base.span(...args)
-          spans.push(span)
-          return span
-        },
-        context: (f, fiber) => base.context(f, fiber)
-      })
-      yield* Connection.connect({ host: "dual.test", port: 80 }).pipe(Effect.withTracer(tracer))
+      const { exit, spans } = yield* recordSpans(Connection.connect({ host: "dual.test", port: 80 }))
+      assert.isTrue(Exit.isSuccess(exit))
       assert.deepStrictEqual(spans.map((s) => s.name), [
         "netfx.connect",
         "netfx.lookup",

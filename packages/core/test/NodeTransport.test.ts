@@ -5,7 +5,7 @@ import { spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import * as net from "node:net"
 import { join } from "node:path"
-import { failure, nodeEcho, nodeServer, settledHandles, tempDir, text, withLive } from "./fixtures.js"
+import { failure, nodeEcho, nodeFlood, nodeServer, settledHandles, tempDir, text, withLive } from "./fixtures.js"
 
 // Real sockets on this machine only: 127.0.0.1, ::1 and Unix sockets in a temporary directory. The
 // peer is a plain node:net server, the reference the core must interoperate with. The tests run on
@@ -186,23 +186,8 @@ describe("Connection over the runtime's sockets", () => {
   it.live("a slow consumer pauses the socket: reads stay bounded and the peer's writes back up", () =>
     withLive(Effect.gen(function*() {
       const total = 16 * 1024 * 1024
-      let peerBlocked = 0
-      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
-        let sent = 0
-        const block = Buffer.alloc(64 * 1024, 7)
-        const pump = () => {
-          while (sent < total) {
-            sent += block.length
-            if (!socket.write(block)) {
-              peerBlocked++
-              socket.once("drain", pump)
-              return
-            }
-          }
-          socket.end()
-        }
-        pump()
-      })
+      const peer = nodeFlood(total)
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, peer.onConnection)
       const highWaterMark = 64 * 1024
       const conn = yield* Connection.connect({ host: "127.0.0.1", port: srv.port, readHighWaterMark: highWaterMark })
       let largestPull = 0
@@ -218,7 +203,7 @@ describe("Connection over the runtime's sockets", () => {
       assert.strictEqual(received, total)
       // The read buffer never held more than the high-water mark plus one read from the kernel.
       assert.isAtMost(largestPull, highWaterMark + 64 * 1024)
-      assert.isAbove(peerBlocked, 0)
+      assert.isAbove(peer.blocked(), 0)
     })))
 
   it.live("connection refused is a ConnectError with Node's message", () =>

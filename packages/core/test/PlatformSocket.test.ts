@@ -5,7 +5,7 @@ import { Connection, NetError } from "@netfx/core"
 import * as PlatformSocket from "@netfx/core/PlatformSocket"
 import { Deferred, Effect, Exit, Fiber, Layer, Stream } from "effect"
 import { join } from "node:path"
-import { failure, live, nodeEcho, nodeServer, settledHandles, tempDir, withLive } from "./fixtures.js"
+import { failure, live, nodeEcho, nodeFlood, nodeServer, settledHandles, tempDir, withLive } from "./fixtures.js"
 
 // Code written against @effect/platform's Socket, run over netfx on real sockets: 127.0.0.1 and
 // Unix sockets in a temporary directory, with a plain node:net server as the peer. Real clock
@@ -142,23 +142,8 @@ describe("PlatformSocket", () => {
   it.live("a slow handler pauses the socket: one chunk at a time, and the peer's writes back up", () =>
     withLive(Effect.gen(function*() {
       const total = 8 * 1024 * 1024
-      let peerBlocked = 0
-      const srv = yield* nodeServer({ host: "127.0.0.1" }, (socket) => {
-        let sent = 0
-        const block = Buffer.alloc(64 * 1024, 7)
-        const pump = () => {
-          while (sent < total) {
-            sent += block.length
-            if (!socket.write(block)) {
-              peerBlocked++
-              socket.once("drain", pump)
-              return
-            }
-          }
-          socket.end()
-        }
-        pump()
-      })
+      const peer = nodeFlood(total)
+      const srv = yield* nodeServer({ host: "127.0.0.1" }, peer.onConnection)
       const socket = yield* platformSocket({ host: "127.0.0.1", port: srv.port, readHighWaterMark: 64 * 1024 })
       let received = 0
       let running = 0
@@ -174,7 +159,7 @@ describe("PlatformSocket", () => {
       )
       assert.strictEqual(received, total)
       assert.strictEqual(mostAtOnce, 1)
-      assert.isAbove(peerBlocked, 0)
+      assert.isAbove(peer.blocked(), 0)
     })))
 
   it.live("closing a writer's scope sends FIN without waiting for a peer that stops reading", () =>

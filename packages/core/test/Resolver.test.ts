@@ -1,9 +1,10 @@
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import { NetError, Resolver } from "@netfx/core"
-import type { Layer } from "effect"
-import { Cause, Effect, Exit, Fiber, Option, Tracer } from "effect"
+import type { Layer, Tracer } from "effect"
+import { Cause, Effect, Exit, Fiber, Option } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as dns from "node:dns"
+import { recordSpans } from "./fixtures.js"
 
 // The runtime's resolver is only asked for names this machine's /etc/hosts answers (localhost, with
 // family 0 or 4), so that getaddrinfo never falls through to a name server: tests talk to this
@@ -45,23 +46,6 @@ const nodeLookup = (host: string, options: dns.LookupOptions) =>
       { ...options, all: true },
       (error, addresses) => resume(error ? Effect.fail(error) : Effect.succeed(addresses))
     )
-  })
-
-// Runs `effect` under a tracer that keeps every span it starts.
-const recordSpans = <A, E>(effect: Effect.Effect<A, E>) =>
-  Effect.gen(function*() {
-    const base = yield* Effect.tracer
-    const spans: Array<Tracer.Span> = []
-    const tracer = Tracer.make({
-      span: (...args) => {
-        const span = base.span(...args)
-        spans.push(span)
-        return span
-      },
-      context: (f, fiber) => base.context(f, fiber)
-    })
-    const exit = yield* effect.pipe(Effect.withTracer(tracer), Effect.exit)
-    return { exit, spans }
   })
 
 describe("Resolver", () => {

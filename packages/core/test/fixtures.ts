@@ -5,7 +5,7 @@
 import { assert } from "@effect/vitest"
 import type { Resolver as ResolverService, Transport } from "@netfx/core"
 import { NodeTransport, Resolver } from "@netfx/core"
-import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Effect, Exit, Layer, Option, Tracer } from "effect"
 import type { Scope } from "effect/Scope"
 import { mkdtempSync, rmSync } from "node:fs"
 import * as net from "node:net"
@@ -94,3 +94,45 @@ export const nodeServer = (listen: Listen, onConnection: (socket: net.Socket) =>
 
 /** A node:net peer that echoes. */
 export const nodeEcho = (socket: net.Socket) => socket.pipe(socket)
+
+/**
+ * A node:net peer that writes `total` bytes in 64 KiB blocks as fast as its socket takes them, then
+ * ends; `blocked()` counts the writes that backed up (backpressure reached the peer).
+ */
+export const nodeFlood = (total: number) => {
+  let blocked = 0
+  const onConnection = (socket: net.Socket) => {
+    let sent = 0
+    const block = Buffer.alloc(64 * 1024, 7)
+    const pump = () => {
+      while (sent < total) {
+        sent += block.length
+        if (!socket.write(block)) {
+          blocked++
+          socket.once("drain", pump)
+          return
+        }
+      }
+      socket.end()
+    }
+    pump()
+  }
+  return { onConnection, blocked: () => blocked }
+}
+
+/** Runs `effect` under a tracer that keeps every span it starts. */
+export const recordSpans = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const base = yield* Effect.tracer
+    const spans: Array<Tracer.Span> = []
+    const tracer = Tracer.make({
+      span: (...args) => {
+        const span = base.span(...args)
+        spans.push(span)
+        return span
+      },
+      context: (f, fiber) => base.context(f, fiber)
+    })
+    const exit = yield* effect.pipe(Effect.withTracer(tracer), Effect.exit)
+    return { exit, spans }
+  })
