@@ -103,6 +103,15 @@ const serve = <E, R>(
     (server) => Effect.provideService(runInBackground(handler), SocketServer.SocketServer, server)
   )
 
+/** A handler that signals `started`, waits for `release`, then writes "finished". */
+const heldUntil = (started: Deferred.Deferred<void>, release: Deferred.Deferred<void>) => (socket: Socket.Socket) =>
+  Effect.gen(function*() {
+    const write = yield* socket.writer
+    yield* Deferred.succeed(started, undefined)
+    yield* Deferred.await(release)
+    yield* write("finished")
+  }).pipe(Effect.scoped)
+
 describe("PlatformSocketServer", () => {
   it.live("serves an echo written against the platform over IPv4, IPv6 and a Unix socket", () =>
     withLive(Effect.gen(function*() {
@@ -288,14 +297,7 @@ describe("PlatformSocketServer", () => {
       const server = yield* Server.listen({ host: "127.0.0.1", shutdownTimeout: "30 seconds" })
       const platform = PlatformSocketServer.fromServer(server)
       const port = tcpAddress(platform).port
-      const running = yield* Effect.fork(platform.run((socket) =>
-        Effect.gen(function*() {
-          const write = yield* socket.writer
-          yield* Deferred.succeed(started, undefined)
-          yield* Deferred.await(release)
-          yield* write("finished")
-        }).pipe(Effect.scoped)
-      ))
+      const running = yield* Effect.fork(platform.run(heldUntil(started, release)))
       const client = yield* Effect.fork(rawClient({ host: "127.0.0.1", port }))
       yield* Deferred.await(started)
       const interrupting = yield* Effect.fork(Fiber.interrupt(running))
@@ -326,14 +328,7 @@ describe("PlatformSocketServer", () => {
       )
       const port = tcpAddress(server).port
       // run is not in the scope: only the scope's own finalizer can shut the server down.
-      const running = yield* Effect.fork(server.run((socket) =>
-        Effect.gen(function*() {
-          const write = yield* socket.writer
-          yield* Deferred.succeed(started, undefined)
-          yield* Deferred.await(release)
-          yield* write("finished")
-        }).pipe(Effect.scoped)
-      ))
+      const running = yield* Effect.fork(server.run(heldUntil(started, release)))
       const client = yield* Effect.fork(rawClient({ host: "127.0.0.1", port }))
       yield* Deferred.await(started)
       const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
