@@ -27,6 +27,7 @@ import type { ConnectionError, InvalidArgument, ResolveError, SocketError } from
 import { AllAttemptsFailed, Blocked, ConnectError, ConnectTimeout } from "./NetError.js"
 import * as Resolver from "./Resolver.js"
 import type { SocketAddress } from "./SocketAddress.js"
+import type { Handle } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 /**
@@ -294,16 +295,15 @@ const clampDelay = (delay: Duration.DurationInput | undefined, policy: happyEyeb
   return policy === "staggered" ? Duration.min(atLeast, MAX_DELAY) : atLeast
 }
 
-const connectIpc = (options: IpcOptions) =>
+const dialIpc = (options: IpcOptions) =>
   Effect.gen(function*() {
     yield* validate(IpcOptionsSchema, options, fieldCodes)
     yield* validatePath(options.path)
     const transport = yield* Transport
-    const handle = yield* transport.connect({ _tag: "Ipc", path: options.path })
-    return yield* connection.make(handle, connection.resolveOptions(options))
+    return yield* transport.connect({ _tag: "Ipc", path: options.path })
   })
 
-const connectTcp = (options: TcpOptions) =>
+const dialTcp = (options: TcpOptions) =>
   Effect.gen(function*() {
     yield* validate(TcpOptionsSchema, options, fieldCodes)
     const transport = yield* Transport
@@ -370,6 +370,12 @@ const connectTcp = (options: TcpOptions) =>
       )
     }
 
+    return handle
+  })
+
+const connectTcp = (options: TcpOptions) =>
+  Effect.gen(function*() {
+    const handle = yield* dialTcp(options)
     const conn = yield* connection.make(handle, connection.resolveOptions(options))
     if (options.noDelay) yield* conn.setNoDelay(true)
     if (options.keepAlive) yield* conn.setKeepAlive(true, options.keepAliveInitialDelay ?? 0)
@@ -401,10 +407,45 @@ const connectTcp = (options: TcpOptions) =>
  */
 export const connect = (
   options: ConnectOptions
-): Effect.Effect<Connection, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> => {
-  const open: Effect.Effect<Connection, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> = isIpc(options)
-    ? connectIpc(options)
-    : connectTcp(options)
+): Effect.Effect<Connection, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> =>
+  withConnectTimeout(
+    options,
+    isIpc(options)
+      ? Effect.flatMap(dialIpc(options), (handle) => connection.make(handle, connection.resolveOptions(options)))
+      : connectTcp(options)
+  )
+
+/**
+ * Everything `connect` does to reach the peer (validation, lookup, block list, the Happy Eyeballs
+ * race, the connect timeout) without building a `Connection`: the result is the transport's raw
+ * `Handle`, which belongs to the enclosing scope. For adapters that put their own socket model on
+ * top of netfx's connection logic, such as `@netfx/compat`'s `net.Socket`. The options that only
+ * apply to a `Connection` (`allowHalfOpen`, `readHighWaterMark`, idle timeouts, `noDelay`,
+ * `keepAlive`, `typeOfService`) are left to the caller.
+ *
+ * @example
+ * import { Connection, NodeTransport, Resolver } from "@netfx/core"
+ * import { Effect, Layer } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const handle = yield* Connection.dial({ host: "127.0.0.1", port: 8080 })
+ *   handle.write("ping")
+ *   // Sends FIN once "ping" is written; the scope then closes the socket.
+ *   yield* Effect.async<void>((resume) => handle.end(() => resume(Effect.void)))
+ * }).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode)))
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const dial = (
+  options: ConnectOptions
+): Effect.Effect<Handle, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> =>
+  withConnectTimeout(options, isIpc(options) ? dialIpc(options) : dialTcp(options))
+
+const withConnectTimeout = <A>(
+  options: ConnectOptions,
+  open: Effect.Effect<A, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>
+): Effect.Effect<A, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> => {
   if (options.timeout === undefined) return open.pipe(Effect.withSpan("netfx.connect"))
   const timeout = Duration.decode(options.timeout)
   return open.pipe(

@@ -63,7 +63,10 @@ const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => ({
   },
   pause: () => socket.pause(),
   resume: () => socket.resume(),
-  write: (chunk) => socket.write(chunk),
+  write: (chunk, callback) =>
+    callback === undefined
+      ? socket.write(chunk)
+      : socket.write(chunk, (error?: NodeError | null) => callback(error ? toSocketError(error) : undefined)),
   end: (callback) => {
     if (socket.writableFinished) return callback()
     socket.end(() => callback())
@@ -79,6 +82,8 @@ const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => ({
     }
   },
   setNoDelay: (noDelay) => socket.setNoDelay(noDelay),
+  ref: () => socket.ref(),
+  unref: () => socket.unref(),
   setKeepAlive: (enable, initialDelay) => socket.setKeepAlive(enable, initialDelay),
   setTypeOfService: (tos) =>
     Effect.try({
@@ -172,23 +177,17 @@ const listen = (endpoint: ListenEndpoint) =>
     }
     const peer: Peer = endpoint._tag === "Tcp" ? { _tag: "Tcp" } : { _tag: "Ipc", path: endpoint.path }
     return yield* Effect.acquireRelease(
-      Effect.async<net.Server, ListenError>((resume) => {
+      Effect.suspend(() => {
         // allowHalfOpen and pauseOnConnect: each Connection decides what a FIN does, and reads only
         // once its consumer is there.
         const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
-        const onError = (error: NodeError) => resume(Effect.fail(toListenError(error, endpoint)))
-        server.once("error", onError)
-        const onListening = () => {
-          server.off("error", onError)
-          resume(Effect.succeed(server))
-        }
         if (endpoint._tag === "Ipc") {
           server.listen({
             path: endpoint.path,
             backlog: endpoint.backlog,
             readableAll: endpoint.readableAll,
             writableAll: endpoint.writableAll
-          }, onListening)
+          })
         } else {
           server.listen({
             port: endpoint.port,
@@ -197,9 +196,24 @@ const listen = (endpoint: ListenEndpoint) =>
             exclusive: endpoint.exclusive,
             ...(endpoint.host === undefined ? {} : { host: endpoint.host }),
             ...(endpoint.reusePort ? { reusePort: true } : {})
-          }, onListening)
+          })
         }
-        return Effect.sync(() => server.close())
+        // Node binds at once unless the host needs a lookup: the listener is ready now ('listening'
+        // only follows on the next tick), so a caller can read the bound port synchronously.
+        if (server.listening) return Effect.succeed(server)
+        return Effect.async<net.Server, ListenError>((resume) => {
+          const onError = (error: NodeError) => {
+            server.off("listening", onListening)
+            resume(Effect.fail(toListenError(error, endpoint)))
+          }
+          const onListening = () => {
+            server.off("error", onError)
+            resume(Effect.succeed(server))
+          }
+          server.once("error", onError)
+          server.once("listening", onListening)
+          return Effect.sync(() => server.close())
+        })
       }),
       (server) => Effect.sync(() => server.close())
     ).pipe(Effect.map((server): Listener => {
@@ -214,7 +228,9 @@ const listen = (endpoint: ListenEndpoint) =>
         },
         close: () => {
           if (server.listening) server.close()
-        }
+        },
+        ref: () => server.ref(),
+        unref: () => server.unref()
       }
     }))
   })

@@ -132,8 +132,16 @@ class End implements Handle {
     this.paused = false
     this.schedule()
   }
-  write(chunk: Uint8Array | string): boolean {
-    if (this.closed || this.writeEnded) return false
+  write(chunk: Uint8Array | string, callback?: (error?: SocketError) => void): boolean {
+    if (this.closed || this.writeEnded) {
+      if (callback !== undefined) {
+        queueMicrotask(() =>
+          callback(new SocketError({ code: this.closed ? "ERR_SOCKET_CLOSED" : "EPIPE", syscall: "write" }))
+        )
+      }
+      return false
+    }
+    if (callback !== undefined) queueMicrotask(() => callback())
     const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk
     this.written += bytes.length
     this.peer.receive(bytes)
@@ -165,6 +173,8 @@ class End implements Handle {
     this.peer.fail(new SocketError({ code: "ECONNRESET", syscall: "read" }))
   }
   setNoDelay() {}
+  ref() {}
+  unref() {}
   setKeepAlive() {}
   setTypeOfService(_tos: number) {
     return Effect.void
@@ -320,7 +330,9 @@ export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
               },
               close: () => {
                 if (listeners.get(key) === entry) listeners.delete(key)
-              }
+              },
+              ref: () => {},
+              unref: () => {}
             }
           }),
           (listener) => Effect.sync(() => listener.close())

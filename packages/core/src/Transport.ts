@@ -64,8 +64,11 @@ export interface Handle {
   readonly listen: (events: HandleEvents) => void
   readonly pause: () => void
   readonly resume: () => void
-  /** Queues bytes; `false` when the buffer is over its high-water mark (wait for `onDrain`). */
-  readonly write: (chunk: Uint8Array | string) => boolean
+  /**
+   * Queues bytes; `false` when the buffer is over its high-water mark (wait for `onDrain`).
+   * `callback`, if given, runs once these bytes are handed to the system (or with the error).
+   */
+  readonly write: (chunk: Uint8Array | string, callback?: (error?: SocketError) => void) => boolean
   /** Sends FIN once everything queued is written; `callback` runs then (or with the error). */
   readonly end: (callback: (error?: SocketError) => void) => void
   /** Closes at once; queued bytes are dropped. */
@@ -73,6 +76,9 @@ export interface Handle {
   /** Closes at once with a TCP RST (SO_LINGER 0). */
   readonly reset: () => void
   readonly setNoDelay: (noDelay: boolean) => void
+  /** Lets the process exit while this socket is open (`unref`), or not (`ref`, the default). */
+  readonly ref: () => void
+  readonly unref: () => void
   readonly setKeepAlive: (enable: boolean, initialDelayMillis: number) => void
   /** Sets the IP type of service (DSCP/ECN byte); fails where the runtime cannot set it. */
   readonly setTypeOfService: (tos: number) => Effect.Effect<void, SocketError>
@@ -135,6 +141,9 @@ export interface Listener {
   readonly listen: (events: ListenerEvents) => void
   /** Stops accepting at once (a Unix socket file is removed); open connections are left alone. */
   readonly close: () => void
+  /** Lets the process exit while this listener is open (`unref`), or not (`ref`, the default). */
+  readonly ref: () => void
+  readonly unref: () => void
 }
 
 /**
