@@ -245,24 +245,31 @@ const validate = (
 
 const fromCallback = (lookup: NodeLookupFunction): Resolver["Type"] =>
   make((host, options) =>
-    Effect.async<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError>((resume) => {
+    Effect.suspend(() => {
       // The lookup cannot be cancelled (getaddrinfo runs on the libuv thread pool): after an
       // interruption its answer is simply dropped. A second call of the callback is dropped too.
-      let settled = false
-      const settle = (result: Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError>) => {
-        if (settled) return
-        settled = true
-        resume(result)
+      // A function that answers at once is answered at once: the connection goes on in the same
+      // turn, as `net.connect` does with such a function.
+      type Result = Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError>
+      let settled: Result | undefined
+      let waiting: ((result: Result) => void) | undefined
+      const settle = (result: Result) => {
+        if (settled !== undefined) return
+        settled = result
+        waiting?.(result)
       }
       try {
         lookup(host, nodeOptions(options), (error, address, family) => {
-          if (settled) return
           settle(error ? Effect.fail(fromError(host, error)) : validate(host, address, family))
         })
       } catch (error) {
         // Node lets this throw out of `connect()`; here it is a failure of the lookup, not a defect.
         settle(Effect.fail(fromError(host, error)))
       }
+      if (settled !== undefined) return settled
+      return Effect.async<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError>((resume) => {
+        waiting = resume
+      })
     })
   )
 

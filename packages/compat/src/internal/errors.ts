@@ -244,3 +244,77 @@ export class ERR_INVALID_ADDRESS extends Error {
   }
 }
 Object.defineProperty(ERR_INVALID_ADDRESS.prototype, "constructor", { get: () => Error, configurable: true })
+
+/** An error with a fixed message and Node's `code`, on the given base class. */
+const simple = <B extends ErrorBase>(code: string, Base: B, message: (...args: ReadonlyArray<string>) => string) => {
+  class NodeError extends (Base as ErrorConstructor) {
+    readonly code = code
+    constructor(...args: ReadonlyArray<string>) {
+      super(message(...args))
+      stampStack(this, code)
+    }
+  }
+  Object.defineProperty(NodeError, "name", { value: code })
+  likeNodeError(NodeError, Base)
+  return NodeError as unknown as new(...args: ReadonlyArray<string>) => InstanceType<B> & { readonly code: string }
+}
+
+/** `The "options" or "port" or "path" argument must be specified`. */
+export const ERR_MISSING_ARGS = simple(
+  "ERR_MISSING_ARGS",
+  TypeError,
+  (...names) => `The ${names.map((name) => `"${name}"`).join(" or ")} argument must be specified`
+)
+/** `Invalid IP address: x`. */
+export const ERR_INVALID_IP_ADDRESS = simple("ERR_INVALID_IP_ADDRESS", TypeError, (ip) => `Invalid IP address: ${ip}`)
+/** `This handle type cannot be sent` (the text comes from child_process). */
+export const ERR_INVALID_HANDLE_TYPE = simple(
+  "ERR_INVALID_HANDLE_TYPE",
+  TypeError,
+  () => "This handle type cannot be sent"
+)
+/** `Unsupported fd type: X`. */
+export const ERR_INVALID_FD_TYPE = simple("ERR_INVALID_FD_TYPE", TypeError, (type) => `Unsupported fd type: ${type}`)
+/** `Listen method has been called more than once without closing.` */
+export const ERR_SERVER_ALREADY_LISTEN = simple(
+  "ERR_SERVER_ALREADY_LISTEN",
+  Error,
+  () => "Listen method has been called more than once without closing."
+)
+/** `Server is not running.` */
+export const ERR_SERVER_NOT_RUNNING = simple("ERR_SERVER_NOT_RUNNING", Error, () => "Server is not running.")
+/** `Socket is closed` */
+export const ERR_SOCKET_CLOSED = simple("ERR_SOCKET_CLOSED", Error, () => "Socket is closed")
+/** `Socket closed before the connection was established` */
+export const ERR_SOCKET_CLOSED_BEFORE_CONNECTION = simple(
+  "ERR_SOCKET_CLOSED_BEFORE_CONNECTION",
+  Error,
+  () => "Socket closed before the connection was established"
+)
+/** `Socket connection timeout` */
+export const ERR_SOCKET_CONNECTION_TIMEOUT = simple(
+  "ERR_SOCKET_CONNECTION_TIMEOUT",
+  Error,
+  () => "Socket connection timeout"
+)
+/** `IP(x) is blocked by net.BlockList` */
+export const ERR_IP_BLOCKED = simple("ERR_IP_BLOCKED", Error, (ip) => `IP(${ip}) is blocked by net.BlockList`)
+
+/** `Invalid address family: 5 example.com:80`, with `host` and `port` properties. */
+export class ERR_INVALID_ADDRESS_FAMILY extends RangeError {
+  readonly code = "ERR_INVALID_ADDRESS_FAMILY"
+  constructor(readonly addressType: unknown, readonly host: unknown, readonly port: unknown) {
+    super(`Invalid address family: ${addressType} ${host}:${port}`)
+    stampStack(this, this.code)
+  }
+}
+likeNodeError(ERR_INVALID_ADDRESS_FAMILY, RangeError)
+
+/** Node's `AbortError`: `The operation was aborted`, code `ABORT_ERR`, the signal's reason as `cause`. */
+export class AbortError extends Error {
+  readonly code = "ABORT_ERR"
+  override readonly name = "AbortError"
+  constructor(message = "The operation was aborted", options?: { readonly cause?: unknown }) {
+    super(message, options)
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The Effect runtime compat runs the core on: the runtime's sockets (`NodeTransport`) and name
+ * lookups (`Resolver.layerNode`). Built once; it holds no resources of its own.
+ */
+import { NodeTransport, Resolver } from "@netfx/core"
+import type { Transport } from "@netfx/core/Transport"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Runtime from "effect/Runtime"
+
+const runtime: Runtime.Runtime<Transport | Resolver.Resolver> = Effect.runSync(
+  Effect.runtime<Transport | Resolver.Resolver>().pipe(
+    Effect.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode))
+  )
+)
+
+/**
+ * Starts an effect on the compat runtime at once: it runs synchronously up to its first
+ * asynchronous step, as the `node:net` call it stands for would.
+ */
+export const runNow = <A, E>(effect: Effect.Effect<A, E, Transport | Resolver.Resolver>) =>
+  Runtime.runFork(runtime)(effect, { immediate: true })

@@ -1,0 +1,371 @@
+/**
+ * `net.Server` on the core: `listen` binds through the core `Transport`, each accepted connection
+ * becomes a compat `Socket` around the core `Handle`, and the inbound block list is the core's
+ * `BlockList`. The rest follows lib/net.js of Node 20, with `maxConnections = 0` dropping every
+ * connection as the reference (Node 21 and later) says.
+ */
+import { BlockList as CoreBlockList, type NetError, type SocketAddress } from "@netfx/core"
+import type { Handle, ListenEndpoint, Listener } from "@netfx/core/Transport"
+import { Transport } from "@netfx/core/Transport"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import { EventEmitter } from "node:events"
+import { getDefaultHighWaterMark } from "node:stream"
+import { BlockList, toCore as blockListToCore } from "../BlockList.js"
+import { isIP } from "../IP.js"
+import {
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_ARG_VALUE,
+  ERR_SERVER_ALREADY_LISTEN,
+  ERR_SERVER_NOT_RUNNING
+} from "./errors.js"
+import { runNow } from "./runtime.js"
+import { normalizeArgs, Socket } from "./socket.js"
+import { errnoException } from "./systemErrors.js"
+import { validatePort } from "./validators.js"
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- event listeners take any arguments, as in Node
+type Listener_ = (...args: Array<any>) => void
+
+const toNumber = (x: unknown): number | false => {
+  const n = Number(x)
+  return n >= 0 ? n : false
+}
+const isPipeName = (s: unknown): s is string => typeof s === "string" && toNumber(s) === false
+
+const familyName = (address: SocketAddress.SocketAddress): "IPv4" | "IPv6" =>
+  address.family === "ipv6" ? "IPv6" : "IPv4"
+
+/** A listen failure as Node reports it: `listen EADDRINUSE: address already in use 127.0.0.1:80`. */
+const fromListenError = (error: NetError.ListenError): Error => {
+  if (error.code.startsWith("ERR_") && error.cause instanceof Error) return error.cause
+  const failure = new Error(error.message) as Error & Record<string, unknown>
+  failure.code = error.code
+  failure.errno = error.errno
+  failure.syscall = error.syscall
+  failure.address = error.address
+  if (error.port) failure.port = error.port
+  return failure
+}
+
+const DEFAULT_BACKLOG = 511
+
+/** `net.Server`. See the module comment. */
+export class Server extends EventEmitter {
+  _connections = 0
+  maxConnections: number | undefined = undefined
+  dropMaxConnection = false
+  allowHalfOpen: boolean
+  pauseOnConnect: boolean
+  noDelay: boolean
+  keepAlive: boolean
+  keepAliveInitialDelay: number
+  highWaterMark: number
+  blockList: BlockList | undefined = undefined
+
+  #listener: Listener | undefined = undefined
+  #isPipe = false
+  #binding: { readonly fiber: Fiber.RuntimeFiber<unknown, unknown>; readonly scope: Scope.CloseableScope } | undefined =
+    undefined
+  #scope: Scope.CloseableScope | undefined = undefined
+  #pipeName: string | undefined = undefined
+  #unref = false
+  #listeningId = 0
+
+  constructor(options?: unknown, connectionListener?: Listener_) {
+    super()
+    let opts: Record<string, unknown>
+    if (typeof options === "function") {
+      opts = {}
+      this.on("connection", options as Listener_)
+    } else if (options == null || typeof options === "object") {
+      opts = { ...options as object }
+      if (typeof connectionListener === "function") this.on("connection", connectionListener)
+    } else {
+      throw new ERR_INVALID_ARG_TYPE("options", "Object", options)
+    }
+    if (opts.keepAliveInitialDelay !== undefined) {
+      if (typeof opts.keepAliveInitialDelay !== "number") {
+        throw new ERR_INVALID_ARG_TYPE("options.keepAliveInitialDelay", "number", opts.keepAliveInitialDelay)
+      }
+      if (opts.keepAliveInitialDelay < 0) opts.keepAliveInitialDelay = 0
+    }
+    if (opts.highWaterMark !== undefined) {
+      if (typeof opts.highWaterMark !== "number") {
+        throw new ERR_INVALID_ARG_TYPE("options.highWaterMark", "number", opts.highWaterMark)
+      }
+      if (opts.highWaterMark < 0) opts.highWaterMark = getDefaultHighWaterMark(false)
+    }
+    this.allowHalfOpen = Boolean(opts.allowHalfOpen)
+    this.pauseOnConnect = Boolean(opts.pauseOnConnect)
+    this.noDelay = Boolean(opts.noDelay)
+    this.keepAlive = Boolean(opts.keepAlive)
+    this.keepAliveInitialDelay = ~~((opts.keepAliveInitialDelay as number | undefined ?? 0) / 1000)
+    this.highWaterMark = (opts.highWaterMark as number | undefined) ?? getDefaultHighWaterMark(false)
+    if (opts.blockList !== undefined) {
+      if (!BlockList.isBlockList(opts.blockList)) {
+        throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList)
+      }
+      this.blockList = opts.blockList
+    }
+  }
+
+  get listening(): boolean {
+    return this.#listener !== undefined
+  }
+
+  listen(...args: Array<unknown>): this {
+    const [normalizedOptions, cb] = normalizeArgs(args)
+    let options = normalizedOptions as Record<string, unknown>
+    if (this.#listener !== undefined || this.#binding !== undefined) throw new ERR_SERVER_ALREADY_LISTEN()
+    if (cb !== null) this.once("listening", cb)
+    const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]) ||
+      undefined
+    const handle = (options._handle ?? options.handle) as unknown
+    if (handle !== undefined && handle !== null) {
+      if (handle instanceof Server) return this.#listenOnServer(handle)
+      options = handle as Record<string, unknown>
+    }
+    this.#listeningId++
+    this.#addAbortSignal(options)
+    if (typeof options.fd === "number" && options.fd >= 0) {
+      throw new ERR_INVALID_ARG_VALUE("options.fd", options.fd, "cannot be listened on by @netfx/compat")
+    }
+    if (
+      args.length === 0 || typeof args[0] === "function" ||
+      (typeof options.port === "undefined" && "port" in options) || options.port === null
+    ) {
+      options = { ...options, port: 0 }
+    }
+    if (typeof options.port === "number" || typeof options.port === "string") {
+      const port = validatePort(options.port, "options.port")
+      const backlog = (options.backlog as number | undefined) || backlogFromArgs || DEFAULT_BACKLOG
+      this.#bind({
+        _tag: "Tcp",
+        host: (options.host as string | undefined) || undefined,
+        port,
+        backlog,
+        ipv6Only: Boolean(options.ipv6Only),
+        reusePort: options.reusePort === true,
+        exclusive: Boolean(options.exclusive)
+      })
+      return this
+    }
+    if (options.path && isPipeName(options.path)) {
+      const path = options.path
+      const readableAll = options.readableAll === true
+      const writableAll = options.writableAll === true
+      if ((readableAll || writableAll) && path.startsWith("\0")) {
+        throw new ERR_INVALID_ARG_VALUE(
+          "options",
+          options,
+          "can not set readableAll or writableAllt to true when path is abstract unix socket"
+        )
+      }
+      this.#pipeName = path
+      this.#bind({
+        _tag: "Ipc",
+        path,
+        backlog: (options.backlog as number | undefined) || backlogFromArgs || DEFAULT_BACKLOG,
+        readableAll,
+        writableAll
+      })
+      return this
+    }
+    if (!("port" in options || "path" in options)) {
+      throw new ERR_INVALID_ARG_VALUE("options", options, "must have the property \"port\" or \"path\"")
+    }
+    throw new ERR_INVALID_ARG_VALUE("options", options)
+  }
+
+  /** `listen(otherServer)`: another compat server's listening socket, shared. */
+  #listenOnServer(other: Server): this {
+    const listener = other.#listener
+    if (listener === undefined) throw new ERR_INVALID_ARG_VALUE("handle", other, "is not listening")
+    this.#isPipe = other.#isPipe
+    this.#pipeName = other.#pipeName
+    this.#started(listener, undefined)
+    return this
+  }
+
+  #bind(endpoint: ListenEndpoint): void {
+    const scope = Effect.runSync(Scope.make())
+    const id = this.#listeningId
+    this.#isPipe = endpoint._tag === "Ipc"
+    let result: Exit.Exit<Listener, NetError.ListenError> | undefined
+    let synchronous = true
+    const fiber = runNow(
+      Effect.flatMap(Transport, (transport) => transport.listen(endpoint)).pipe(
+        Scope.extend(scope),
+        Effect.exit,
+        Effect.map((exit) => {
+          if (synchronous) result = exit
+          else if (this.#binding?.scope === scope) this.#afterBind(id, scope, exit)
+          else Effect.runFork(Scope.close(scope, Exit.void))
+        })
+      )
+    )
+    synchronous = false
+    if (result !== undefined) {
+      // Bound at once, as Node binds: the address is readable as soon as listen() returns.
+      this.#afterBind(id, scope, result)
+    } else {
+      this.#binding = { fiber, scope }
+    }
+  }
+
+  #afterBind(id: number, scope: Scope.CloseableScope, exit: Exit.Exit<Listener, NetError.ListenError>): void {
+    this.#binding = undefined
+    if (id !== this.#listeningId) {
+      Effect.runFork(Scope.close(scope, Exit.void))
+      return
+    }
+    if (Exit.isFailure(exit)) {
+      Effect.runFork(Scope.close(scope, Exit.void))
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isNone(failure)) return
+      const error = fromListenError(failure.value)
+      process.nextTick(() => this.emit("error", error))
+      return
+    }
+    this.#started(exit.value, scope)
+  }
+
+  #started(listener: Listener, scope: Scope.CloseableScope | undefined): void {
+    this.#listener = listener
+    this.#scope = scope
+    if (this.#unref) listener.unref()
+    const pipe = this.#isPipe
+    listener.listen({
+      onConnection: (handle) => this.#onConnection(handle, pipe),
+      onError: (error) => this.emit("error", errnoException(error.code, error.errno, "accept"))
+    })
+    process.nextTick(() => {
+      if (this.#listener !== undefined) this.emit("listening")
+    })
+  }
+
+  #onConnection(handle: Handle, pipe: boolean): void {
+    if (typeof this.maxConnections === "number" && this._connections >= this.maxConnections) {
+      if (pipe) {
+        this.emit("drop")
+      } else {
+        const data = Object.create(null) as Record<string, unknown>
+        const local = handle.localAddress()
+        const remote = handle.remoteAddress()
+        if (local !== undefined && typeof local !== "string") {
+          data.localAddress = local.address
+          data.localPort = local.port
+          data.localFamily = familyName(local)
+        }
+        if (remote !== undefined && typeof remote !== "string") {
+          data.remoteAddress = remote.address
+          data.remotePort = remote.port
+          data.remoteFamily = familyName(remote)
+        }
+        this.emit("drop", data)
+      }
+      handle.destroy()
+      return
+    }
+    if (this.blockList !== undefined && !pipe) {
+      const remote = handle.remoteAddress()
+      if (remote !== undefined && typeof remote !== "string" && isIP(remote.address)) {
+        if (CoreBlockList.check(blockListToCore(this.blockList), remote.address, remote.family)) {
+          handle.destroy()
+          return
+        }
+      }
+    }
+    const socket = Socket.fromAccepted({ handle, pauseOnCreate: this.pauseOnConnect, pipe }, {
+      allowHalfOpen: this.allowHalfOpen,
+      readableHighWaterMark: this.highWaterMark,
+      writableHighWaterMark: this.highWaterMark
+    })
+    if (this.noDelay) socket.setNoDelay(true)
+    if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000)
+    this._connections++
+    socket.server = this
+    socket._server = this
+    this.emit("connection", socket)
+  }
+
+  address(): { address: string; family: string; port: number } | string | null {
+    const listener = this.#listener
+    if (listener !== undefined) {
+      const bound = listener.address
+      if (typeof bound === "string") return this.#pipeName ?? bound
+      return { address: bound.address, family: familyName(bound), port: bound.port }
+    }
+    return this.#pipeName ?? null
+  }
+
+  close(cb?: (error?: Error) => void): this {
+    if (typeof cb === "function") {
+      if (this.#listener === undefined && this.#binding === undefined) {
+        this.once("close", () => cb(new ERR_SERVER_NOT_RUNNING()))
+      } else {
+        this.once("close", cb)
+      }
+    }
+    const binding = this.#binding
+    if (binding !== undefined) {
+      this.#binding = undefined
+      this.#listeningId++
+      runNow(Fiber.interrupt(binding.fiber).pipe(Effect.zipRight(Scope.close(binding.scope, Exit.void))))
+    }
+    const listener = this.#listener
+    if (listener !== undefined) {
+      this.#listener = undefined
+      const scope = this.#scope
+      this.#scope = undefined
+      if (scope !== undefined) Effect.runSync(Scope.close(scope, Exit.void))
+      else listener.close()
+    }
+    this._emitCloseIfDrained()
+    return this
+  }
+
+  _emitCloseIfDrained(): void {
+    if (this.#listener !== undefined || this._connections) return
+    process.nextTick(() => this.emit("close"))
+  }
+
+  getConnections(cb: (error: Error | null, count: number) => void): this {
+    process.nextTick(cb, null, this._connections)
+    return this
+  }
+
+  ref(): this {
+    this.#unref = false
+    this.#listener?.ref()
+    return this
+  }
+
+  unref(): this {
+    this.#unref = true
+    this.#listener?.unref()
+    return this
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.#listener === undefined) return
+    return new Promise<void>((resolve, reject) => this.close((error) => error ? reject(error) : resolve()))
+  }
+
+  #addAbortSignal(options: Record<string, unknown>): void {
+    const signal = options.signal
+    if (signal === undefined) return
+    if (signal === null || typeof signal !== "object" || !("aborted" in signal)) {
+      throw new ERR_INVALID_ARG_TYPE("options.signal", "AbortSignal", signal)
+    }
+    const abortSignal = signal as AbortSignal
+    const onAborted = () => this.close()
+    if (abortSignal.aborted) process.nextTick(onAborted)
+    else abortSignal.addEventListener("abort", onAborted, { once: true })
+  }
+}
