@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import type * as net from "node:net"
+import { callable } from "./internal/callable.js"
 import { Server as ServerImpl } from "./internal/server.js"
 
 /**
@@ -13,7 +14,7 @@ import { Server as ServerImpl } from "./internal/server.js"
  * @since 0.1.0
  * @category constructors
  */
-export const Server: typeof net.Server = ServerImpl as unknown as typeof net.Server
+export const Server: typeof net.Server = callable(ServerImpl) as unknown as typeof net.Server
 
 /**
  * @since 0.1.0

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import type * as net from "node:net"
+import { callable } from "./internal/callable.js"
 import { normalizeArgs, Socket as SocketImpl } from "./internal/socket.js"
 
 /**
@@ -22,7 +23,7 @@ import { normalizeArgs, Socket as SocketImpl } from "./internal/socket.js"
  * @since 0.1.0
  * @category constructors
  */
-export const Socket: typeof net.Socket = SocketImpl as unknown as typeof net.Socket
+export const Socket: typeof net.Socket = callable(SocketImpl) as unknown as typeof net.Socket
 
 /**
  * @since 0.1.0

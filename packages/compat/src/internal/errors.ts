@@ -303,8 +303,12 @@ export const ERR_IP_BLOCKED = simple("ERR_IP_BLOCKED", Error, (ip) => `IP(${ip})
 /** `Invalid address family: 5 example.com:80`, with `host` and `port` properties. */
 export class ERR_INVALID_ADDRESS_FAMILY extends RangeError {
   readonly code = "ERR_INVALID_ADDRESS_FAMILY"
-  constructor(readonly addressType: unknown, readonly host: unknown, readonly port: unknown) {
+  readonly host: unknown
+  readonly port: unknown
+  constructor(addressType: unknown, host: unknown, port: unknown) {
     super(`Invalid address family: ${addressType} ${host}:${port}`)
+    this.host = host
+    this.port = port
     stampStack(this, this.code)
   }
 }

@@ -304,6 +304,7 @@ export class Socket extends Duplex {
 
   get bufferSize(): number | undefined {
     if (this.#handle !== undefined) return this.writableLength + this.#handle.bufferSize()
+    if (this.#opened) return this.writableLength
     return undefined
   }
 
@@ -441,6 +442,10 @@ export class Socket extends Duplex {
       ...(localPort ? { localPort } : {}),
       ...(this.blockList === undefined ? {} : { blockList: blockListToCore(this.blockList) })
     }
+    if (typeof host !== "string" && options.lookup == null) {
+      // dns.lookup's own check, thrown out of connect() as in Node.
+      throw new ERR_INVALID_ARG_TYPE("hostname", "string", host)
+    }
     if (isIP(host)) {
       // An IP literal skips the lookup; Node connects on the next tick.
       process.nextTick(() => {
@@ -497,7 +502,11 @@ export class Socket extends Duplex {
           callback(err, address as string, addressType as number)
         })
       } catch (error) {
-        if (inConnect) syncThrow = { error }
+        if (inConnect) {
+          // Thrown out of connect() below; whatever the core makes of it is dropped.
+          syncThrow = { error }
+          this.#connectId++
+        }
         throw error
       }
     }
@@ -519,6 +528,7 @@ export class Socket extends Duplex {
   }
 
   #racing = false
+  #dialPath: string | undefined = undefined
 
   #failSoon(error: Error): void {
     this.#cancelDial()
@@ -526,11 +536,14 @@ export class Socket extends Duplex {
   }
 
   #onConnectEvent = (event: Connection.ConnectEvent): void => {
-    if (!this.#racing || !this.connecting) return
+    if (!this.connecting) return
     switch (event._tag) {
       case "Attempt":
-        if (this.autoSelectFamilyAttemptedAddresses === undefined) this.autoSelectFamilyAttemptedAddresses = []
-        this.autoSelectFamilyAttemptedAddresses.push(`${event.address}:${event.port}`)
+        // Node lists the attempts only when it races (more than one address).
+        if (this.#racing) {
+          if (this.autoSelectFamilyAttemptedAddresses === undefined) this.autoSelectFamilyAttemptedAddresses = []
+          this.autoSelectFamilyAttemptedAddresses.push(`${event.address}:${event.port}`)
+        }
         this.emit("connectionAttempt", event.address, event.port, event.family)
         break
       case "AttemptFailed":
@@ -547,7 +560,10 @@ export class Socket extends Duplex {
     this.#cancelDial()
     const scope = Effect.runSync(Scope.make())
     this.#scope = scope
-    if (!("path" in options)) {
+    if ("path" in options) {
+      this.#dialPath = options.path
+    } else {
+      this.#dialPath = undefined
       ;(options as { onEvent?: unknown }).onEvent = this.#onConnectEvent
     }
     this.#fiber = runNow(
@@ -572,7 +588,7 @@ export class Socket extends Duplex {
 
   #afterConnect(id: number, scope: Scope.CloseableScope, exit: Exit.Exit<Handle, Connection.ConnectFailure>): void {
     if (id !== this.#connectId || this.destroyed) {
-      if (Exit.isSuccess(exit)) Effect.runFork(Scope.close(scope, Exit.void))
+      Effect.runFork(Scope.close(scope, Exit.void))
       return
     }
     this.#fiber = undefined
@@ -581,7 +597,13 @@ export class Socket extends Duplex {
       this.#scope = undefined
       Effect.runFork(Scope.close(scope, Exit.void))
       if (Option.isNone(failure)) return
-      this.destroy(fromConnectFailure(failure.value))
+      const error = fromConnectFailure(failure.value)
+      // Node reports a failed Unix socket connect as a failed attempt too (no port, no family).
+      if (this.#dialPath !== undefined) {
+        this.emit("connectionAttemptFailed", this.#dialPath, undefined, undefined, error)
+      }
+      if (this.destroyed) return
+      this.destroy(error)
       return
     }
     const handle = exit.value
