@@ -161,7 +161,9 @@ const toListenError = (error: NodeError, endpoint: ListenEndpoint): ListenError 
     ...(error.errno === undefined ? {} : { description: util.getSystemErrorMap().get(error.errno)?.[1] }),
     ...(endpoint._tag === "Tcp"
       ? { address: error.address ?? endpoint.host ?? "::", port: error.port ?? endpoint.port }
-      : { address: endpoint.path })
+      : endpoint._tag === "Ipc"
+      ? { address: endpoint.path }
+      : {})
   })
 
 const listen = (endpoint: ListenEndpoint) =>
@@ -175,13 +177,15 @@ const listen = (endpoint: ListenEndpoint) =>
         port: endpoint.port
       })
     }
-    const peer: Peer = endpoint._tag === "Tcp" ? { _tag: "Tcp" } : { _tag: "Ipc", path: endpoint.path }
+    const peer: Peer = endpoint._tag === "Ipc" ? { _tag: "Ipc", path: endpoint.path } : { _tag: "Tcp" }
     return yield* Effect.acquireRelease(
       Effect.suspend(() => {
         // allowHalfOpen and pauseOnConnect: each Connection decides what a FIN does, and reads only
         // once its consumer is there.
         const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true })
-        if (endpoint._tag === "Ipc") {
+        if (endpoint._tag === "Fd") {
+          server.listen({ fd: endpoint.fd, backlog: endpoint.backlog })
+        } else if (endpoint._tag === "Ipc") {
           server.listen({
             path: endpoint.path,
             backlog: endpoint.backlog,
@@ -219,7 +223,7 @@ const listen = (endpoint: ListenEndpoint) =>
     ).pipe(Effect.map((server): Listener => {
       const bound = server.address()
       return {
-        address: typeof bound === "string" || bound === null
+        address: typeof bound === "string" || bound === null || bound.address === undefined
           ? (endpoint._tag === "Ipc" ? endpoint.path : "")
           : socketAddress(bound.address, bound.family, bound.port) ?? "",
         listen: (events) => {
@@ -235,10 +239,33 @@ const listen = (endpoint: ListenEndpoint) =>
     }))
   })
 
+const open = (fd: number, options: { readonly readable: boolean; readonly writable: boolean }) =>
+  Effect.acquireRelease(
+    Effect.try({
+      // Node checks the descriptor's kind (ERR_INVALID_FD_TYPE) and opens it synchronously.
+      try: () => new net.Socket({ fd, readable: options.readable, writable: options.writable, allowHalfOpen: true }),
+      catch: (error) => {
+        const failure = error as NodeError
+        return new SocketError({
+          code: failure.code ?? "EUNKNOWN",
+          syscall: failure.syscall ?? "open",
+          cause: failure,
+          ...(failure.errno === undefined ? {} : { errno: failure.errno })
+        })
+      }
+    }),
+    (socket) => Effect.sync(() => socket.destroy())
+  ).pipe(Effect.map((socket) => {
+    // Reads wait for `listen`, as for a connected socket.
+    socket.pause()
+    const peer: Peer = socket.localFamily === undefined ? { _tag: "Ipc", path: "" } : { _tag: "Tcp" }
+    return makeHandle(socket, peer)
+  }))
+
 /**
  * The runtime's sockets as a `Transport`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Transport> = Layer.succeed(Transport, Transport.of({ connect, listen }))
+export const layer: Layer.Layer<Transport> = Layer.succeed(Transport, Transport.of({ connect, listen, open }))

@@ -301,6 +301,13 @@ export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
 
     const listen = (endpoint: ListenEndpoint) =>
       Effect.gen(function*() {
+        if (endpoint._tag === "Fd") {
+          return yield* new ListenError({
+            code: "ERR_INVALID_FD_TYPE",
+            syscall: "listen",
+            description: "no descriptors"
+          })
+        }
         const port = endpoint._tag === "Tcp" ? (endpoint.port === 0 ? nextListenPort++ : endpoint.port) : 0
         const wildcard = endpoint._tag === "Tcp" &&
           (endpoint.host === undefined || endpoint.host === "::" || endpoint.host === "0.0.0.0")
@@ -399,6 +406,17 @@ export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
           }
         })
     })
-    return Context.make(TestNetwork, network).pipe(Context.add(Transport, Transport.of({ connect, listen })))
+    // A simulated network has no file descriptors.
+    const openFd = (fd: number) =>
+      Effect.fail(
+        new SocketError({
+          code: "ERR_INVALID_FD_TYPE",
+          syscall: "open",
+          cause: new Error(`TestTransport has no file descriptors (fd ${fd})`)
+        })
+      )
+    return Context.make(TestNetwork, network).pipe(
+      Context.add(Transport, Transport.of({ connect, listen, open: openFd }))
+    )
   })
 )

@@ -114,6 +114,12 @@ export type ListenEndpoint =
     readonly readableAll: boolean
     readonly writableAll: boolean
   }
+  | {
+    /** A socket already bound (by another process or library), by its file descriptor. */
+    readonly _tag: "Fd"
+    readonly fd: number
+    readonly backlog: number
+  }
 
 /**
  * What a listener reports once it is started.
@@ -162,4 +168,14 @@ export class Transport extends Context.Tag("@netfx/core/Transport")<Transport, {
    * releases the socket (and removes a Unix socket file).
    */
   readonly listen: (endpoint: ListenEndpoint) => Effect.Effect<Listener, ListenError, Scope.Scope>
+  /**
+   * Wraps a socket that is already open, by its file descriptor (a TCP or Unix socket handed over
+   * by a parent process, a service manager or another library). `readable` / `writable` false
+   * leave that direction shut. Fails with `ERR_INVALID_FD_TYPE` for a descriptor that is not a
+   * socket. The handle belongs to the scope.
+   */
+  readonly open: (
+    fd: number,
+    options: { readonly readable: boolean; readonly writable: boolean }
+  ) => Effect.Effect<Handle, SocketError, Scope.Scope>
 }>() {}

@@ -20,3 +20,7 @@ const runtime: Runtime.Runtime<Transport | Resolver.Resolver> = Effect.runSync(
  */
 export const runNow = <A, E>(effect: Effect.Effect<A, E, Transport | Resolver.Resolver>) =>
   Runtime.runFork(runtime)(effect, { immediate: true })
+
+/** Runs an effect that never waits (such as wrapping a file descriptor) to its exit, now. */
+export const runSyncExit = <A, E>(effect: Effect.Effect<A, E, Transport | Resolver.Resolver>) =>
+  Runtime.runSyncExit(runtime)(effect)

@@ -133,7 +133,8 @@ export class Server extends EventEmitter {
     this.#listeningId++
     this.#addAbortSignal(options)
     if (typeof options.fd === "number" && options.fd >= 0) {
-      throw new ERR_INVALID_ARG_VALUE("options.fd", options.fd, "cannot be listened on by @netfx/compat")
+      this.#bind({ _tag: "Fd", fd: options.fd, backlog: backlogFromArgs || DEFAULT_BACKLOG })
+      return this
     }
     if (
       args.length === 0 || typeof args[0] === "function" ||
@@ -237,6 +238,7 @@ export class Server extends EventEmitter {
 
   #started(listener: Listener, scope: Scope.CloseableScope | undefined): void {
     this.#listener = listener
+    if (typeof listener.address === "string" && listener.address === "") this.#isPipe = true
     this.#scope = scope
     if (this.#unref) listener.unref()
     const pipe = this.#isPipe
@@ -298,7 +300,7 @@ export class Server extends EventEmitter {
     const listener = this.#listener
     if (listener !== undefined) {
       const bound = listener.address
-      if (typeof bound === "string") return this.#pipeName ?? bound
+      if (typeof bound === "string") return this.#pipeName ?? (bound === "" ? null : bound)
       return { address: bound.address, family: familyName(bound), port: bound.port }
     }
     return this.#pipeName ?? null

@@ -7,7 +7,7 @@
  * `end`, `destroy`), so that events, their order and the properties a program can read are Node's.
  */
 import { Connection, type NetError, type Resolver, type SocketAddress } from "@netfx/core"
-import type { Handle } from "@netfx/core/Transport"
+import { type Handle, Transport } from "@netfx/core/Transport"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -32,7 +32,7 @@ import {
   ERR_SOCKET_CLOSED,
   ERR_SOCKET_CLOSED_BEFORE_CONNECTION
 } from "./errors.js"
-import { runNow } from "./runtime.js"
+import { runNow, runSyncExit } from "./runtime.js"
 import { exceptionWithHostPort, fromConnectError, fromSocketError } from "./systemErrors.js"
 import { validateInt32, validatePort, validateString } from "./validators.js"
 
@@ -268,7 +268,10 @@ export class Socket extends Duplex {
     }
     this.on("end", onReadableStreamEnd)
 
-    if (accepted !== undefined) {
+    if (opts.fd !== undefined) {
+      this.#openFd(opts.fd as number, opts.readable !== false, opts.writable !== false)
+      if (opts.readable !== false) this.read(0)
+    } else if (accepted !== undefined) {
       this.#opened = true
       this.#isPipe = accepted.pipe
       this.#attach(accepted.handle)
@@ -281,6 +284,29 @@ export class Socket extends Duplex {
       }
     }
     if (opts.signal !== undefined) this.#addAbortSignal(opts.signal)
+  }
+
+  /** `new Socket({ fd })`: the core transport wraps the descriptor, synchronously as in Node. */
+  #openFd(fd: number, readable: boolean, writable: boolean): void {
+    const scope = Effect.runSync(Scope.make())
+    const exit = runSyncExit(
+      Effect.flatMap(Transport, (transport) => transport.open(fd, { readable, writable })).pipe(Scope.extend(scope))
+    )
+    if (Exit.isFailure(exit)) {
+      Effect.runSync(Scope.close(scope, Exit.void))
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isSome(failure)) throw fromSocketError(failure.value)
+      throw Cause.squash(exit.cause)
+    }
+    const handle = exit.value
+    this.#scope = scope
+    this.#opened = true
+    this.#isPipe = handle.localAddress() === undefined || typeof handle.localAddress() === "string"
+    this.#attach(handle)
+    if (!readable) {
+      this.#reading = false
+      handle.pause()
+    }
   }
 
   /** Wraps a handle a server accepted (the server's `'connection'`). */
