@@ -446,7 +446,7 @@ const withConnectTimeout = <A>(
   options: ConnectOptions,
   open: Effect.Effect<A, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>
 ): Effect.Effect<A, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> => {
-  if (options.timeout === undefined) return open.pipe(Effect.withSpan("netfx.connect"))
+  if (options.timeout === undefined) return open.pipe(Effect.withSpan("netfx.connect", { captureStackTrace: false }))
   const timeout = Duration.decode(options.timeout)
   return open.pipe(
     Effect.timeoutFail({
@@ -458,7 +458,7 @@ const withConnectTimeout = <A>(
           timeout: Duration.toMillis(timeout)
         })
     }),
-    Effect.withSpan("netfx.connect")
+    Effect.withSpan("netfx.connect", { captureStackTrace: false })
   )
 }
 

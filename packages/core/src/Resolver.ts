@@ -155,7 +155,7 @@ export const make = (
         : Effect.succeed([{ address: host, family: literal }])
       return addresses.pipe(
         Effect.tap((found) => Effect.annotateCurrentSpan("addresses", found.length)),
-        Effect.withSpan("netfx.lookup", { attributes: { host, family: options.family ?? 0 } })
+        Effect.withSpan("netfx.lookup", { attributes: { host, family: options.family ?? 0 }, captureStackTrace: false })
       )
     }
   })

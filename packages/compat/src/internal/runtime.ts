@@ -10,7 +10,9 @@ import * as Runtime from "effect/Runtime"
 
 const runtime: Runtime.Runtime<Transport | Resolver.Resolver> = Effect.runSync(
   Effect.runtime<Transport | Resolver.Resolver>().pipe(
-    Effect.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode))
+    Effect.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode)),
+    // Classic net code has no tracer to report to: spans would only cost time.
+    Effect.withTracerEnabled(false)
   )
 )
 

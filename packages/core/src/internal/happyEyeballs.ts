@@ -77,7 +77,8 @@ export const interleave = <C extends { readonly address: string; readonly family
 /** Runs one attempt in its tracing span. @internal */
 export const withAttemptSpan = (candidate: Candidate) =>
   Effect.withSpan("netfx.connect.attempt", {
-    attributes: { "net.peer.address": candidate.address, "net.peer.port": candidate.port, family: candidate.family }
+    attributes: { "net.peer.address": candidate.address, "net.peer.port": candidate.port, family: candidate.family },
+    captureStackTrace: false
   })
 
 interface Running {
