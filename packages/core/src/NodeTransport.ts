@@ -10,7 +10,7 @@ import * as net from "node:net"
 import * as util from "node:util"
 import { ConnectError, ListenError, SocketError } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
-import type { Endpoint, Handle, ListenEndpoint, Listener } from "./Transport.js"
+import type { Endpoint, Handle, ListenEndpoint, Listener, ListenerEvents } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 interface NodeError extends Error {
@@ -63,10 +63,22 @@ const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => ({
   },
   pause: () => socket.pause(),
   resume: () => socket.resume(),
-  write: (chunk, callback) =>
-    callback === undefined
-      ? socket.write(chunk)
-      : socket.write(chunk, (error?: NodeError | null) => callback(error ? toSocketError(error) : undefined)),
+  write: (chunk, callback) => {
+    if (callback === undefined) return socket.write(chunk)
+    let done = false
+    const more = socket.write(chunk, (error?: NodeError | null) => {
+      if (done) return
+      done = true
+      callback(error ? toSocketError(error) : undefined)
+    })
+    // Handed to the system at once (nothing left queued): say so now, as Node's own socket does,
+    // rather than a tick later.
+    if (!done && socket.writableLength === 0 && !socket.destroyed) {
+      done = true
+      callback()
+    }
+    return more
+  },
   end: (callback) => {
     if (socket.writableFinished) return callback()
     socket.end(() => callback())
@@ -221,14 +233,19 @@ const listen = (endpoint: ListenEndpoint) =>
       }),
       (server) => Effect.sync(() => server.close())
     ).pipe(Effect.map((server): Listener => {
+      let current: ListenerEvents | undefined
       const bound = server.address()
       return {
         address: typeof bound === "string" || bound === null || bound.address === undefined
           ? (endpoint._tag === "Ipc" ? endpoint.path : "")
           : socketAddress(bound.address, bound.family, bound.port) ?? "",
         listen: (events) => {
-          server.on("connection", (socket: net.Socket) => events.onConnection(makeHandle(socket, peer)))
-          server.on("error", (error: NodeError) => events.onError(toSocketError({ ...error, syscall: "accept" })))
+          // A later call takes the listener over (Node's `listen(handle)`): events go to the newest.
+          const first = current === undefined
+          current = events
+          if (!first) return
+          server.on("connection", (socket: net.Socket) => current!.onConnection(makeHandle(socket, peer)))
+          server.on("error", (error: NodeError) => current!.onError(toSocketError({ ...error, syscall: "accept" })))
         },
         close: () => {
           if (server.listening) server.close()

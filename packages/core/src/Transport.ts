@@ -66,7 +66,8 @@ export interface Handle {
   readonly resume: () => void
   /**
    * Queues bytes; `false` when the buffer is over its high-water mark (wait for `onDrain`).
-   * `callback`, if given, runs once these bytes are handed to the system (or with the error).
+   * `callback`, if given, runs once these bytes are handed to the system (or with the error); when
+   * the system takes them at once, before `write` returns.
    */
   readonly write: (chunk: Uint8Array | string, callback?: (error?: SocketError) => void) => boolean
   /** Sends FIN once everything queued is written; `callback` runs then (or with the error). */
@@ -143,7 +144,7 @@ export interface ListenerEvents {
 export interface Listener {
   /** The bound address: a `SocketAddress` (with the port the system chose), or the path. */
   readonly address: SocketAddress | string
-  /** Starts delivering accepted connections. Called once. */
+  /** Starts delivering accepted connections; a later call takes them over from the earlier one. */
   readonly listen: (events: ListenerEvents) => void
   /** Stops accepting at once (a Unix socket file is removed); open connections are left alone. */
   readonly close: () => void

@@ -41,22 +41,29 @@ const familyName = (address: SocketAddress.SocketAddress): "IPv4" | "IPv6" =>
   address.family === "ipv6" ? "IPv6" : "IPv4"
 
 /** A listen failure as Node reports it: `listen EADDRINUSE: address already in use 127.0.0.1:80`. */
-const fromListenError = (error: NetError.ListenError): Error => {
+const fromListenError = (error: NetError.ListenError, endpoint: ListenEndpoint): Error => {
   if (error.code.startsWith("ERR_") && error.cause instanceof Error) return error.cause
   const failure = new Error(error.message) as Error & Record<string, unknown>
   failure.code = error.code
   failure.errno = error.errno
   failure.syscall = error.syscall
-  failure.address = error.address
-  if (error.port) failure.port = error.port
+  // Node passes what it listened on: a path with port -1, or nothing at all for a descriptor.
+  failure.address = endpoint._tag === "Fd" ? null : error.address
+  const port = endpoint._tag === "Ipc" ? -1 : error.port
+  if (port) failure.port = port
   return failure
 }
+
+const isListener = (u: unknown): u is Listener =>
+  typeof u === "object" && u !== null && "listen" in u && "close" in u && "address" in u && "unref" in u
 
 const DEFAULT_BACKLOG = 511
 
 /** `net.Server`. See the module comment. */
 export class Server extends EventEmitter {
   _connections = 0
+  /** The core listener while listening (Node keeps its libuv handle here; some code checks it). */
+  _handle: Listener | null = null
   maxConnections: number | undefined = undefined
   dropMaxConnection = false
   allowHalfOpen: boolean
@@ -67,7 +74,6 @@ export class Server extends EventEmitter {
   highWaterMark: number
   blockList: BlockList | undefined = undefined
 
-  #listener: Listener | undefined = undefined
   #isPipe = false
   #binding: { readonly fiber: Fiber.RuntimeFiber<unknown, unknown>; readonly scope: Scope.CloseableScope } | undefined =
     undefined
@@ -115,19 +121,22 @@ export class Server extends EventEmitter {
   }
 
   get listening(): boolean {
-    return this.#listener !== undefined
+    return this._handle !== null
   }
 
   listen(...args: Array<unknown>): this {
     const [normalizedOptions, cb] = normalizeArgs(args)
     let options = normalizedOptions as Record<string, unknown>
-    if (this.#listener !== undefined || this.#binding !== undefined) throw new ERR_SERVER_ALREADY_LISTEN()
+    if (this._handle !== null) throw new ERR_SERVER_ALREADY_LISTEN()
     if (cb !== null) this.once("listening", cb)
+    // Node binds after a lookup of the host; a second listen() meanwhile finds no handle yet and
+    // changes nothing.
+    if (this.#binding !== undefined) return this
     const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]) ||
       undefined
-    const handle = (options._handle ?? options.handle) as unknown
-    if (handle !== undefined && handle !== null) {
-      if (handle instanceof Server) return this.#listenOnServer(handle)
+    const handle = (options._handle || options.handle) as unknown
+    if (handle) {
+      if (isListener(handle)) return this.#listenOn(handle)
       options = handle as Record<string, unknown>
     }
     this.#listeningId++
@@ -144,6 +153,10 @@ export class Server extends EventEmitter {
     }
     if (typeof options.port === "number" || typeof options.port === "string") {
       const port = validatePort(options.port, "options.port")
+      if (options.host && typeof options.host !== "string") {
+        // dns.lookup's own check, thrown out of listen() as in Node.
+        throw new ERR_INVALID_ARG_TYPE("hostname", "string", options.host)
+      }
       const backlog = (options.backlog as number | undefined) || backlogFromArgs || DEFAULT_BACKLOG
       this.#bind({
         _tag: "Tcp",
@@ -183,12 +196,10 @@ export class Server extends EventEmitter {
     throw new ERR_INVALID_ARG_VALUE("options", options)
   }
 
-  /** `listen(otherServer)`: another compat server's listening socket, shared. */
-  #listenOnServer(other: Server): this {
-    const listener = other.#listener
-    if (listener === undefined) throw new ERR_INVALID_ARG_VALUE("handle", other, "is not listening")
-    this.#isPipe = other.#isPipe
-    this.#pipeName = other.#pipeName
+  /** `listen(otherServer)`: takes over another compat server's listening socket, as Node does. */
+  #listenOn(listener: Listener): this {
+    this.#isPipe = typeof listener.address === "string"
+    if (this.#isPipe && listener.address !== "") this.#pipeName = listener.address as string
     this.#started(listener, undefined)
     return this
   }
@@ -205,7 +216,7 @@ export class Server extends EventEmitter {
         Effect.exit,
         Effect.map((exit) => {
           if (synchronous) result = exit
-          else if (this.#binding?.scope === scope) this.#afterBind(id, scope, exit)
+          else if (this.#binding?.scope === scope) this.#afterBind(id, scope, endpoint, exit)
           else Effect.runFork(Scope.close(scope, Exit.void))
         })
       )
@@ -213,13 +224,18 @@ export class Server extends EventEmitter {
     synchronous = false
     if (result !== undefined) {
       // Bound at once, as Node binds: the address is readable as soon as listen() returns.
-      this.#afterBind(id, scope, result)
+      this.#afterBind(id, scope, endpoint, result)
     } else {
       this.#binding = { fiber, scope }
     }
   }
 
-  #afterBind(id: number, scope: Scope.CloseableScope, exit: Exit.Exit<Listener, NetError.ListenError>): void {
+  #afterBind(
+    id: number,
+    scope: Scope.CloseableScope,
+    endpoint: ListenEndpoint,
+    exit: Exit.Exit<Listener, NetError.ListenError>
+  ): void {
     this.#binding = undefined
     if (id !== this.#listeningId) {
       Effect.runFork(Scope.close(scope, Exit.void))
@@ -229,7 +245,7 @@ export class Server extends EventEmitter {
       Effect.runFork(Scope.close(scope, Exit.void))
       const failure = Cause.failureOption(exit.cause)
       if (Option.isNone(failure)) return
-      const error = fromListenError(failure.value)
+      const error = fromListenError(failure.value, endpoint)
       process.nextTick(() => this.emit("error", error))
       return
     }
@@ -237,7 +253,7 @@ export class Server extends EventEmitter {
   }
 
   #started(listener: Listener, scope: Scope.CloseableScope | undefined): void {
-    this.#listener = listener
+    this._handle = listener
     if (typeof listener.address === "string" && listener.address === "") this.#isPipe = true
     this.#scope = scope
     if (this.#unref) listener.unref()
@@ -247,7 +263,7 @@ export class Server extends EventEmitter {
       onError: (error) => this.emit("error", errnoException(error.code, error.errno, "accept"))
     })
     process.nextTick(() => {
-      if (this.#listener !== undefined) this.emit("listening")
+      if (this._handle !== null) this.emit("listening")
     })
   }
 
@@ -297,8 +313,8 @@ export class Server extends EventEmitter {
   }
 
   address(): { address: string; family: string; port: number } | string | null {
-    const listener = this.#listener
-    if (listener !== undefined) {
+    const listener = this._handle
+    if (listener !== null) {
       const bound = listener.address
       if (typeof bound === "string") return this.#pipeName ?? (bound === "" ? null : bound)
       return { address: bound.address, family: familyName(bound), port: bound.port }
@@ -308,7 +324,7 @@ export class Server extends EventEmitter {
 
   close(cb?: (error?: Error) => void): this {
     if (typeof cb === "function") {
-      if (this.#listener === undefined && this.#binding === undefined) {
+      if (this._handle === null && this.#binding === undefined) {
         this.once("close", () => cb(new ERR_SERVER_NOT_RUNNING()))
       } else {
         this.once("close", cb)
@@ -320,9 +336,9 @@ export class Server extends EventEmitter {
       this.#listeningId++
       runNow(Fiber.interrupt(binding.fiber).pipe(Effect.zipRight(Scope.close(binding.scope, Exit.void))))
     }
-    const listener = this.#listener
-    if (listener !== undefined) {
-      this.#listener = undefined
+    const listener = this._handle
+    if (listener !== null) {
+      this._handle = null
       const scope = this.#scope
       this.#scope = undefined
       if (scope !== undefined) Effect.runSync(Scope.close(scope, Exit.void))
@@ -333,7 +349,7 @@ export class Server extends EventEmitter {
   }
 
   _emitCloseIfDrained(): void {
-    if (this.#listener !== undefined || this._connections) return
+    if (this._handle !== null || this._connections) return
     process.nextTick(() => this.emit("close"))
   }
 
@@ -344,18 +360,18 @@ export class Server extends EventEmitter {
 
   ref(): this {
     this.#unref = false
-    this.#listener?.ref()
+    this._handle?.ref()
     return this
   }
 
   unref(): this {
     this.#unref = true
-    this.#listener?.unref()
+    this._handle?.unref()
     return this
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.#listener === undefined) return
+    if (this._handle === null) return
     return new Promise<void>((resolve, reject) => this.close((error) => error ? reject(error) : resolve()))
   }
 

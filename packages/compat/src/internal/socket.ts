@@ -329,8 +329,9 @@ export class Socket extends Duplex {
   }
 
   get bufferSize(): number | undefined {
-    if (this.#handle !== undefined) return this.writableLength + this.#handle.bufferSize()
-    if (this.#opened) return this.writableLength
+    // The stream holds every byte until the handle has handed it to the system (one write at a
+    // time), so its length is what Node's writableLength + writeQueueSize counts.
+    if (this.#handle !== undefined || this.#opened) return this.writableLength
     return undefined
   }
 
