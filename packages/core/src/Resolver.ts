@@ -153,9 +153,11 @@ export const make = (
       const addresses: Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError> = literal === 0
         ? lookup(host, options)
         : Effect.succeed([{ address: host, family: literal }])
-      return addresses.pipe(
-        Effect.tap((found) => Effect.annotateCurrentSpan("addresses", found.length)),
-        Effect.withSpan("netfx.lookup", { attributes: { host, family: options.family ?? 0 }, captureStackTrace: false })
+      return Effect.useSpan(
+        "netfx.lookup",
+        { attributes: { host, family: options.family ?? 0 }, captureStackTrace: false },
+        (span) =>
+          Effect.tap(addresses, (found) => span.attribute("addresses", found.length)).pipe(Effect.withParentSpan(span))
       )
     }
   })
