@@ -2,7 +2,7 @@
  * The address toolkit: IP tests, socket addresses and a block list, the Effect way and the
  * `node:net` way.
  *
- *   npm start
+ *   npx tsx --conditions=@netfx/source examples/address-toolkit.ts
  */
 import * as compat from "@netfx/compat"
 import { BlockList, IP, SocketAddress } from "@netfx/core"

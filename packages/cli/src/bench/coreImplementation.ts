@@ -1,0 +1,98 @@
+/**
+ * @netfx/core: `Connection.connect`, `conn.write` (waits for drain), `conn.stream` / `conn.read`;
+ * `Server.serve` with `Stream.run(conn.stream, conn.sink)` to echo.
+ */
+import * as Connection from "@netfx/core/Connection"
+import * as NodeTransport from "@netfx/core/NodeTransport"
+import * as Resolver from "@netfx/core/Resolver"
+import * as Server from "@netfx/core/Server"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type { Client, EchoServer, Implementations } from "./implementations.js"
+import { now } from "./implementations.js"
+import { HOST } from "./protocol.js"
+
+const CoreLive = Layer.merge(NodeTransport.layer, Resolver.layerNode)
+
+const coreClient: Client = {
+  bulk: (port, bytes, writeSize) =>
+    Effect.gen(function*() {
+      const data = Buffer.alloc(writeSize, 0x5a)
+      const conn = yield* Connection.connect({ host: HOST, port, noDelay: true })
+      const start = now()
+      const send = Effect.gen(function*() {
+        for (let sent = 0; sent < bytes; sent += writeSize) yield* conn.write(data)
+        yield* conn.end
+      })
+      const receive = Stream.runFold(conn.stream, 0, (received, chunk) => received + chunk.length)
+      const [, received] = yield* Effect.all([send, receive], { concurrency: 2 })
+      const elapsed = now() - start
+      if (received !== bytes) return yield* Effect.dieMessage(`@netfx/core: ${received} bytes echoed of ${bytes}`)
+      return elapsed
+    }).pipe(Effect.scoped, Effect.provide(CoreLive), Effect.runPromise),
+
+  roundTrips: (port, count, size) =>
+    Effect.gen(function*() {
+      const message = Buffer.alloc(size, 0x71)
+      const conn = yield* Connection.connect({ host: HOST, port, noDelay: true })
+      const start = now()
+      for (let done = 0; done < count; done++) {
+        yield* conn.write(message)
+        let got = 0
+        while (got < size) {
+          // `conn.read` takes what has arrived without a stream per message, as node's 'data' does.
+          const chunks = yield* conn.read
+          if (Option.isNone(chunks)) return yield* Effect.dieMessage("@netfx/core: the server ended the connection")
+          for (const chunk of Chunk.toReadonlyArray(chunks.value)) got += chunk.length
+        }
+        if (got > size) return yield* Effect.dieMessage(`@netfx/core: ${got} bytes in reply to ${size}`)
+      }
+      return now() - start
+    }).pipe(Effect.scoped, Effect.provide(CoreLive), Effect.runPromise),
+
+  connections: (port, count, inFlight, size) => {
+    const message = Buffer.alloc(size, 0x63)
+    // Sends, reads the echo, ends, reads to the server's FIN; the scope then closes the socket.
+    const exchange = Effect.gen(function*() {
+      const conn = yield* Connection.connect({ host: HOST, port, noDelay: true })
+      yield* conn.write(message)
+      let got = 0
+      while (got < size) {
+        const chunks = yield* conn.read
+        if (Option.isNone(chunks)) break
+        for (const chunk of Chunk.toReadonlyArray(chunks.value)) got += chunk.length
+      }
+      yield* conn.end
+      while (Option.isSome(yield* conn.read)) got = Infinity
+      if (got !== size) return yield* Effect.dieMessage(`@netfx/core: ${got} bytes echoed of ${size}`)
+    }).pipe(Effect.scoped)
+    return Effect.gen(function*() {
+      const start = now()
+      yield* Effect.forEach(Array.from({ length: count }), () => exchange, { concurrency: inFlight, discard: true })
+      return now() - start
+    }).pipe(Effect.provide(CoreLive), Effect.runPromise)
+  }
+}
+
+const coreListen = async (): Promise<EchoServer> => {
+  let errors = 0
+  const scope = Effect.runSync(Scope.make())
+  const server = await Server.serve(
+    { host: HOST, port: 0, noDelay: true, allowHalfOpen: true, onEvent: () => errors++ },
+    (conn) => Stream.run(conn.stream, conn.sink)
+  ).pipe(Effect.provide(NodeTransport.layer), Scope.extend(scope), Effect.runPromise)
+  if (typeof server.address === "string") throw new Error("@netfx/core: a TCP server has a port")
+  return {
+    port: server.address.port,
+    open: () => Effect.runPromise(server.connectionCount),
+    errors: () => errors,
+    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+  }
+}
+
+export const core: Implementations = { ...coreClient, listen: coreListen }
