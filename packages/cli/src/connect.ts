@@ -1,0 +1,191 @@
+/**
+ * `netfx connect`: a netcat-like client. stdin goes to the socket, the socket goes to stdout,
+ * byte for byte; stdin's end of file half-closes the socket, and the command exits when the peer
+ * closes its side.
+ *
+ * @since 0.1.0
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import type { Resolver, Transport } from "@netfx/core"
+import { Connection } from "@netfx/core"
+import * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { type CliError, fromConnectionFailure, usage } from "./internal/exitCode.js"
+import * as format from "./internal/format.js"
+import * as live from "./internal/live.js"
+import * as parse from "./internal/parse.js"
+import * as stdio from "./internal/stdio.js"
+import * as Style from "./internal/style.js"
+
+const host = Args.text({ name: "host" }).pipe(
+  Args.withDescription("The host to connect to: a name (resolved, every address raced) or an IP address."),
+  Args.optional
+)
+
+const port = Args.text({ name: "port" }).pipe(Args.withDescription("The TCP port, 1 to 65535."), Args.optional)
+
+const path = Options.text("path").pipe(
+  Options.withPseudoName("socket"),
+  Options.withDescription("Connect to this Unix domain socket instead of a host and port."),
+  Options.optional
+)
+
+const timeout = Options.text("timeout").pipe(
+  Options.withAlias("w"),
+  Options.withPseudoName("duration"),
+  Options.withDescription(
+    "Give up when no connection is made in this time, lookup included (500ms, 5s, 2m; a bare number is seconds)."
+  ),
+  Options.optional
+)
+
+const idleTimeout = Options.text("idle-timeout").pipe(
+  Options.withPseudoName("duration"),
+  Options.withDescription("Close the connection, with exit code 4, after this long without data either way."),
+  Options.optional
+)
+
+const family = Options.choice("family", ["4", "6"]).pipe(
+  Options.withDescription("Use IPv4 (4) or IPv6 (6) addresses only. Default: both, raced (Happy Eyeballs)."),
+  Options.optional
+)
+
+const verbose = Options.boolean("verbose").pipe(
+  Options.withAlias("v"),
+  Options.withDescription("Show the lookup, every connection attempt and the byte counts on stderr.")
+)
+
+/**
+ * What `netfx connect` was asked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectArgs {
+  readonly host: Option.Option<string>
+  readonly port: Option.Option<string>
+  readonly path: Option.Option<string>
+  readonly timeout: Option.Option<string>
+  readonly idleTimeout: Option.Option<string>
+  readonly family: Option.Option<"4" | "6">
+  readonly verbose: boolean
+}
+
+type Target =
+  | { readonly _tag: "Tcp"; readonly host: string; readonly port: number }
+  | { readonly _tag: "Ipc"; readonly path: string }
+
+const target = (args: ConnectArgs): Effect.Effect<Target, CliError> => {
+  if (Option.isSome(args.path)) {
+    if (Option.isSome(args.host) || Option.isSome(args.port)) {
+      return Effect.fail(usage("give either <host> <port> or --path <socket>, not both"))
+    }
+    if (Option.isSome(args.family)) return Effect.fail(usage("--family applies to TCP, not to --path"))
+    return Effect.succeed({ _tag: "Ipc", path: args.path.value })
+  }
+  if (Option.isNone(args.host)) return Effect.fail(usage("missing <host> and <port> (or --path <socket>)"))
+  if (Option.isNone(args.port)) return Effect.fail(usage("missing <port>"))
+  const host = args.host.value
+  return parse.port(args.port.value).pipe(Effect.map((port) => ({ _tag: "Tcp", host, port })))
+}
+
+const optionalDuration = (name: string, value: Option.Option<string>) =>
+  Option.match(value, {
+    onNone: () => Effect.succeed(undefined),
+    onSome: (text) => parse.duration(name, text)
+  })
+
+const familyOf = (family: Option.Option<"4" | "6">): 0 | 4 | 6 =>
+  Option.match(family, { onNone: () => 0, onSome: (value) => value === "6" ? 6 : 4 })
+
+/**
+ * Connects, then copies stdin to the socket and the socket to stdout until the peer closes. The
+ * command runs it on the runtime's sockets and name lookup; tests can give it a simulated network.
+ *
+ * Fails with a `CliError` whose exit code says what went wrong (see `ExitCode`): the lookup (2),
+ * every attempt refused (3), a timeout (4), the connection broken after it was made (5).
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
+export const run = (args: ConnectArgs): Effect.Effect<void, CliError, Transport.Transport | Resolver.Resolver> =>
+  Effect.gen(function*() {
+    const to = yield* target(args)
+    const timeout: Duration.Duration | undefined = yield* optionalDuration("--timeout", args.timeout)
+    const idle: Duration.Duration | undefined = yield* optionalDuration("--idle-timeout", args.idleTimeout)
+    const style = Style.forStream(process.stderr)
+    const started = performance.now()
+    // Verbose lines go straight to stderr: connect's events arrive in a callback, and their order
+    // with the data matters more than going through the Console service.
+    const log = (line: string) => {
+      if (!args.verbose) return
+      const at = style.dim(`[${format.millis(performance.now() - started).padStart(7)}]`)
+      process.stderr.write(`${at} ${line}\n`)
+    }
+    const common = {
+      timeout,
+      idleTimeout: idle,
+      failOnIdle: idle !== undefined,
+      onEvent: (event: Connection.ConnectEvent) => log(format.connectEvent(event))
+    }
+    const conn = yield* Connection.connect(
+      to._tag === "Ipc"
+        ? { ...common, path: to.path }
+        : { ...common, host: to.host, port: to.port, family: familyOf(args.family) }
+    ).pipe(Effect.mapError(fromConnectionFailure))
+    log(
+      style.green(`connected to ${format.address(conn.remoteAddress)}`) +
+        (to._tag === "Tcp" ? ` from ${format.address(conn.localAddress)}` : "")
+    )
+
+    const stdout = yield* stdio.writer(process.stdout)
+    // The socket to stdout, until the peer ends its side (or stdout's reader goes away).
+    const receive = Stream.runForEach(conn.stream, stdout.write).pipe(
+      Effect.raceFirst(stdout.closed),
+      Effect.zipRight(stdout.flush)
+    )
+    // stdin to the socket; its end of file half-closes the socket (FIN) and reading goes on.
+    const sending = yield* Stream.run(stdio.stdin, conn.sink).pipe(
+      Effect.zipRight(conn.end),
+      Effect.tap(() => log("stdin closed: sent FIN")),
+      Effect.forkScoped
+    )
+    // Done when the peer has closed: the receiving side decides. A broken connection fails it too;
+    // a send that failed before that (the peer closed while stdin still had data) is reported
+    // after it, and a send still waiting on stdin is simply stopped.
+    yield* receive.pipe(Effect.mapError(fromConnectionFailure))
+    const sent = yield* Fiber.poll(sending)
+    if (Option.isNone(sent)) log("the peer closed before stdin ended: the rest of stdin is not sent")
+    if (Option.isSome(sent) && Exit.isFailure(sent.value)) {
+      const failure = Cause.failureOption(sent.value.cause)
+      if (Option.isSome(failure)) {
+        const error = failure.value
+        return yield* error._tag === "CliError" ? error : fromConnectionFailure(error)
+      }
+    }
+    log(`closed: sent ${format.bytes(yield* conn.bytesWritten)}, received ${format.bytes(yield* conn.bytesRead)}`)
+  }).pipe(Effect.scoped)
+
+/**
+ * The `connect` command.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make(
+  "connect",
+  { host, port, path, timeout, idleTimeout, family, verbose },
+  (args) => run(args).pipe(Effect.provide(live.layer))
+).pipe(
+  Command.withDescription(
+    "Connect to <host> <port> (or --path <socket>): stdin goes to the socket, the socket to stdout, " +
+      "byte for byte. stdin's end of file half-closes the connection; the command exits when the peer closes."
+  )
+)

@@ -1,0 +1,96 @@
+/**
+ * What went wrong, as a one-line message and an exit code. Every failure of a command becomes a
+ * `CliError` before it reaches the top: the top prints `netfx: <message>` on stderr and exits with
+ * the code, never a stack trace.
+ *
+ * @internal
+ */
+import type { Connection, NetError, Server } from "@netfx/core"
+import type { NonEmptyReadonlyArray } from "effect/Array"
+import * as Data from "effect/Data"
+
+/** The exit codes of `netfx`, documented in `--help` and the README. */
+export const ExitCode = {
+  /** Success; also `serve` stopped by Ctrl-C or SIGTERM after its graceful shutdown. */
+  Ok: 0,
+  /** Usage: a bad or missing argument, an unknown option. */
+  Usage: 1,
+  /** The host name could not be resolved. */
+  Resolve: 2,
+  /** The connection was refused, every address failed, or every address was blocked. */
+  Refused: 3,
+  /** No connection within `--timeout`, or the connection idle for `--idle-timeout`. */
+  Timeout: 4,
+  /** The connection failed after it was made (reset by the peer, broken pipe). */
+  Connection: 5,
+  /** The server could not listen (address in use, permission denied). */
+  Listen: 6,
+  /** The demo or the benchmark suite failed. */
+  Failed: 7,
+  /** A bug: an unexpected failure (please report it). */
+  Internal: 70,
+  /** Interrupted by Ctrl-C or SIGTERM (except `serve`, which shuts down and exits 0). */
+  Interrupted: 130
+} as const
+
+/** One exit code and what it means, in the order the help lists them. */
+export const exitCodeTable: NonEmptyReadonlyArray<readonly [code: number, meaning: string]> = [
+  [ExitCode.Ok, "success (serve: stopped by Ctrl-C or SIGTERM after draining its connections)"],
+  [ExitCode.Usage, "usage: bad or missing argument, unknown option"],
+  [ExitCode.Resolve, "the host name could not be resolved"],
+  [ExitCode.Refused, "connection refused, every address failed, or every address blocked"],
+  [ExitCode.Timeout, "timed out: no connection within --timeout, or idle for --idle-timeout"],
+  [ExitCode.Connection, "the connection failed after it was made (reset, broken pipe)"],
+  [ExitCode.Listen, "the server could not listen (address in use, permission denied)"],
+  [ExitCode.Failed, "the demo or the benchmark suite failed"],
+  [ExitCode.Internal, "internal error (a bug; please report it)"],
+  [ExitCode.Interrupted, "interrupted by Ctrl-C or SIGTERM"]
+]
+
+/** A failure of a command: what to print (without the `netfx: ` prefix) and the exit code. */
+export class CliError extends Data.TaggedError("CliError")<{
+  readonly message: string
+  readonly exitCode: number
+}> {}
+
+/** A usage error: a bad or missing argument. */
+export const usage = (message: string): CliError => new CliError({ message, exitCode: ExitCode.Usage })
+
+/** What can fail while connecting, or on an open connection. */
+export type ConnectionFailure = Connection.ConnectFailure | NetError.ConnectionError
+
+/** Maps what `Connection.connect` and an open connection fail with to a message and an exit code. */
+export const fromConnectionFailure = (error: ConnectionFailure): CliError => {
+  switch (error._tag) {
+    case "InvalidArgument":
+      return new CliError({ message: error.message, exitCode: ExitCode.Usage })
+    case "ResolveError":
+      return new CliError({ message: error.message, exitCode: ExitCode.Resolve })
+    case "ConnectError":
+      // A connect that the system timed out is a timeout, whatever the stage that reported it.
+      return new CliError({
+        message: error.message,
+        exitCode: error.code === "ETIMEDOUT" ? ExitCode.Timeout : ExitCode.Refused
+      })
+    case "AllAttemptsFailed":
+      return new CliError({
+        message: error.attempts.length === 1 ? error.attempts[0].error.message : error.message,
+        exitCode: error.attempts.every((a) => a.error.code === "ETIMEDOUT") ? ExitCode.Timeout : ExitCode.Refused
+      })
+    case "Blocked":
+      return new CliError({ message: error.message, exitCode: ExitCode.Refused })
+    case "ConnectTimeout":
+    case "IdleTimeout":
+      return new CliError({ message: error.message, exitCode: ExitCode.Timeout })
+    case "SocketError":
+    case "SocketClosed":
+      return new CliError({ message: error.message, exitCode: ExitCode.Connection })
+  }
+}
+
+/** Maps what `Server.listen` and `Server.serve` fail with to a message and an exit code. */
+export const fromListenFailure = (error: Server.ListenFailure): CliError =>
+  new CliError({
+    message: error.message,
+    exitCode: error._tag === "InvalidArgument" ? ExitCode.Usage : ExitCode.Listen
+  })

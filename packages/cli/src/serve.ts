@@ -1,0 +1,286 @@
+/**
+ * `netfx serve`: small servers on the core's `Server.serve` — echo, discard and chargen (RFC 862,
+ * 863, 864) — for trying clients against. Ctrl-C or SIGTERM shuts the server down gracefully: it
+ * stops accepting, lets open connections finish up to a deadline, then closes them and exits 0.
+ *
+ * @since 0.1.0
+ */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import type { Connection, Transport } from "@netfx/core"
+import { Server } from "@netfx/core"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { type CliError, fromListenFailure, usage } from "./internal/exitCode.js"
+import * as format from "./internal/format.js"
+import * as live from "./internal/live.js"
+import * as parse from "./internal/parse.js"
+import * as signals from "./internal/signals.js"
+import * as Style from "./internal/style.js"
+
+const port = Options.text("port").pipe(
+  Options.withAlias("p"),
+  Options.withPseudoName("port"),
+  Options.withDescription("The TCP port to listen on; 0 lets the system choose (the address is printed)."),
+  Options.optional
+)
+
+const host = Options.text("host").pipe(
+  Options.withPseudoName("address"),
+  Options.withDescription("The address to listen on. Default 127.0.0.1; :: or 0.0.0.0 for every interface."),
+  Options.withDefault("127.0.0.1")
+)
+
+const path = Options.text("path").pipe(
+  Options.withPseudoName("socket"),
+  Options.withDescription("Listen on this Unix domain socket instead (the file is removed on shutdown)."),
+  Options.optional
+)
+
+const echo = Options.boolean("echo").pipe(Options.withDescription("Send back what each client sends (the default)."))
+const discard = Options.boolean("discard").pipe(Options.withDescription("Read and drop what each client sends."))
+const chargen = Options.boolean("chargen").pipe(
+  Options.withDescription("Send each client lines of characters until it closes (RFC 864).")
+)
+
+const maxConnections = Options.integer("max-connections").pipe(
+  Options.withPseudoName("count"),
+  Options.withDescription("Close new connections at once beyond this many open ones."),
+  Options.optional
+)
+
+const shutdownTimeout = Options.text("shutdown-timeout").pipe(
+  Options.withPseudoName("duration"),
+  Options.withDescription("On Ctrl-C or SIGTERM, how long open connections may take to finish (default 5s)."),
+  Options.withDefault("5s")
+)
+
+const verbose = Options.boolean("verbose").pipe(
+  Options.withAlias("v"),
+  Options.withDescription("Show connections opening and closing, with the count of open ones, on stderr.")
+)
+
+/**
+ * What `netfx serve` was asked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ServeArgs {
+  readonly port: Option.Option<string>
+  readonly host: string
+  readonly path: Option.Option<string>
+  readonly echo: boolean
+  readonly discard: boolean
+  readonly chargen: boolean
+  readonly maxConnections: Option.Option<number>
+  readonly shutdownTimeout: string
+  readonly verbose: boolean
+}
+
+/**
+ * What the server does with each connection.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Mode = "echo" | "discard" | "chargen"
+
+/** Sends back every chunk as it arrives (a read loop: cheaper than a stream per connection). */
+const echoHandler = (conn: Connection.Connection) =>
+  Effect.gen(function*() {
+    while (true) {
+      const chunks = yield* conn.read
+      if (Option.isNone(chunks)) break
+      yield* conn.writeAll(Chunk.toReadonlyArray(chunks.value))
+    }
+    yield* conn.end
+  })
+
+const discardHandler = (conn: Connection.Connection) =>
+  Effect.gen(function*() {
+    while (Option.isSome(yield* conn.read)) {
+      // Dropped: the byte count is all that is kept.
+    }
+  })
+
+// RFC 864: 72-character lines, each starting one character further along the 95 printable ASCII
+// characters. A block of all 95 rotations is made once and written again and again.
+const chargenBlock = (() => {
+  const printable = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join("")
+  const twice = printable + printable
+  const lines: Array<string> = []
+  for (let i = 0; i < 95; i++) lines.push(twice.slice(i, i + 72) + "\r\n")
+  return Buffer.from(lines.join(""), "latin1")
+})()
+
+const chargenHandler = (conn: Connection.Connection) =>
+  // Reading notices the peer's FIN (which ends our side too); writing goes on until then.
+  Effect.raceFirst(
+    Effect.gen(function*() {
+      while (Option.isSome(yield* conn.read)) {
+        // What the client sends is ignored, as RFC 864 says.
+      }
+    }),
+    Effect.forever(conn.write(chargenBlock))
+  )
+
+const handlers: Record<Mode, (conn: Connection.Connection) => Effect.Effect<void, unknown>> = {
+  echo: echoHandler,
+  discard: discardHandler,
+  chargen: chargenHandler
+}
+
+const messageOf = (error: unknown) => error instanceof Error ? error.message : String(error)
+
+const modeOf = (args: ServeArgs): Effect.Effect<Mode, CliError> => {
+  const chosen = (["echo", "discard", "chargen"] as const).filter((mode) => args[mode])
+  if (chosen.length > 1) {
+    return Effect.fail(
+      usage(`choose one of --echo, --discard, --chargen (got ${chosen.map((m) => `--${m}`).join(", ")})`)
+    )
+  }
+  return Effect.succeed(chosen[0] ?? "echo")
+}
+
+const listenOptions = (args: ServeArgs): Effect.Effect<Server.ListenOptions, CliError> => {
+  if (Option.isSome(args.path)) {
+    if (Option.isSome(args.port)) return Effect.fail(usage("give either --port or --path, not both"))
+    return Effect.succeed({ path: args.path.value })
+  }
+  if (Option.isNone(args.port)) {
+    return Effect.fail(usage("missing --port <port> (0 for any free port) or --path <socket>"))
+  }
+  return parse.port(args.port.value, { allowZero: true }).pipe(Effect.map((port) => ({ port, host: args.host })))
+}
+
+/**
+ * Listens, prints `listening on <address>` on stdout, and serves until Ctrl-C or SIGTERM.
+ *
+ * Fails with a `CliError`: a bad argument (exit code 1), or a server that cannot listen (6).
+ *
+ * @since 0.1.0
+ * @category handlers
+ */
+export const run = (args: ServeArgs): Effect.Effect<void, CliError, Transport.Transport> =>
+  Effect.gen(function*() {
+    const mode = yield* modeOf(args)
+    const listen = yield* listenOptions(args)
+    const deadline = yield* parse.duration("--shutdown-timeout", args.shutdownTimeout)
+    if (Option.isSome(args.maxConnections) && args.maxConnections.value < 0) {
+      return yield* usage(`bad --max-connections ${args.maxConnections.value}: expected 0 or more`)
+    }
+    const style = Style.forStream(process.stderr)
+    const log = (line: string) => args.verbose ? Console.error(line) : Effect.void
+    let open = 0
+    const handler = handlers[mode]
+
+    const tracked = (conn: Connection.Connection) => {
+      const peer = format.address(conn.remoteAddress)
+      const opened = performance.now()
+      const closed = (why: string) =>
+        Effect.gen(function*() {
+          const read = yield* conn.bytesRead
+          const written = yield* conn.bytesWritten
+          yield* log(
+            `${style.red("-")} ${peer}  ${style.dim(`${open} open`)}  in ${format.bytes(read)}, out ${
+              format.bytes(written)
+            }, ${format.millis(performance.now() - opened)}${why === "" ? "" : style.yellow(`  (${why})`)}`
+          )
+        })
+      const why = (exit: Exit.Exit<void, unknown>) =>
+        Exit.isSuccess(exit)
+          ? ""
+          : Cause.isInterruptedOnly(exit.cause)
+          // The shutdown deadline passed: the server interrupted the handler to close the connection.
+          ? "closed by the shutdown"
+          : messageOf(Cause.squash(exit.cause))
+      return Effect.suspend(() => {
+        open++
+        return log(`${style.green("+")} ${peer}  ${style.dim(`${open} open`)}`)
+      }).pipe(
+        Effect.zipRight(handler(conn)),
+        Effect.onExit((exit) =>
+          Effect.suspend(() => {
+            open--
+            return closed(why(exit))
+          })
+        ),
+        // A client that resets or vanishes ends its connection: it is not the server's failure.
+        Effect.catchAll(() => Effect.void)
+      )
+    }
+
+    const options: Server.ServeOptions = {
+      ...listen,
+      shutdownTimeout: deadline,
+      ...(Option.isSome(args.maxConnections) ? { maxConnections: args.maxConnections.value } : {}),
+      onEvent: (event) => {
+        switch (event._tag) {
+          case "Drop":
+            if (args.verbose) {
+              process.stderr.write(`${style.yellow("x")} ${format.address(event.remote)}  dropped (${event.reason})\n`)
+            }
+            break
+          case "AcceptError":
+            process.stderr.write(`netfx: accept: ${event.error.message}\n`)
+            break
+          case "HandlerFailed":
+            process.stderr.write(`netfx: handler failed: ${messageOf(Cause.squash(event.cause))}\n`)
+            break
+        }
+      }
+    }
+
+    // Ctrl-C and SIGTERM are how a server is meant to stop: exit 0 once it has shut down.
+    yield* signals.exitCodeOnInterrupt(0)
+    yield* Effect.gen(function*() {
+      const server = yield* Server.serve(options, tracked).pipe(Effect.mapError(fromListenFailure))
+      yield* Console.log(`listening on ${format.address(server.address)}`)
+      yield* log(style.dim(`${mode} server; Ctrl-C or SIGTERM stops it`))
+      yield* Effect.never.pipe(
+        Effect.onInterrupt(() =>
+          Effect.gen(function*() {
+            // Start the shutdown now, and say so once the server has stopped accepting (its
+            // `connections` stream ends then); closing the scope then waits for the same shutdown.
+            yield* Effect.forkDaemon(server.shutdown)
+            yield* Stream.runDrain(server.connections)
+            yield* Console.error(
+              open === 0
+                ? "shutting down"
+                : `shutting down: ${open} connection${open === 1 ? "" : "s"} open, waiting up to ${
+                  Duration.format(deadline)
+                }`
+            )
+          })
+        )
+      )
+    }).pipe(
+      Effect.scoped,
+      Effect.onInterrupt(() => log("stopped"))
+    )
+  })
+
+/**
+ * The `serve` command.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const command = Command.make(
+  "serve",
+  { port, host, path, echo, discard, chargen, maxConnections, shutdownTimeout, verbose },
+  (args) => run(args).pipe(Effect.provide(live.layer))
+).pipe(
+  Command.withDescription(
+    "Run an echo (default), discard or chargen server on --port (0: any free port) or --path <socket>. " +
+      "Prints 'listening on <address>'. Ctrl-C or SIGTERM stops accepting, lets open connections finish " +
+      "within --shutdown-timeout, and exits 0."
+  )
+)
