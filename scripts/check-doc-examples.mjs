@@ -1,4 +1,5 @@
-// Type-checks every `@example` in the JSDoc of packages/*/src, so that documented code cannot rot.
+// Type-checks every `@example` in the JSDoc of packages/*/src and every ```ts block of README.md, so
+// that documented code cannot rot.
 // Each example becomes a module under build/doc-examples/, compiled with the packages' settings
 // (sources resolved through the "@netfx/source" condition).
 import { execFileSync } from "node:child_process"
@@ -32,6 +33,12 @@ for (const pkg of readdirSync(join(root, "packages"))) {
       if (example) emit(file, example)
     }
   }
+}
+
+// The README's TypeScript blocks, each a module of its own.
+const readme = join(root, "README.md")
+for (const [, block] of readFileSync(readme, "utf8").matchAll(/```ts\n([\s\S]*?)```/g)) {
+  emit(readme, block.split("\n"))
 }
 
 function emit(file, lines) {

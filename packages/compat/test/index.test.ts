@@ -3,23 +3,17 @@ import type { IPVersion, SocketAddressInitOptions } from "@netfx/compat"
 import net, { BlockList, isIP, isIPv4, isIPv6, SocketAddress } from "@netfx/compat"
 import * as compat from "@netfx/compat"
 import type * as nodeNet from "node:net"
+import * as nodeNetModule from "node:net"
 
 describe("@netfx/compat", () => {
-  it("exports the address toolkit by name and in a default object, like node:net", () => {
-    assert.deepStrictEqual(Object.keys(net).sort(), ["BlockList", "SocketAddress", "isIP", "isIPv4", "isIPv6"])
-    assert.strictEqual(net.BlockList, BlockList)
-    assert.strictEqual(net.SocketAddress, SocketAddress)
-    assert.strictEqual(net.isIP, isIP)
-    assert.strictEqual(net.isIPv4, isIPv4)
-    assert.strictEqual(net.isIPv6, isIPv6)
-    assert.deepStrictEqual(Object.keys(compat).sort(), [
-      "BlockList",
-      "SocketAddress",
-      "default",
-      "isIP",
-      "isIPv4",
-      "isIPv6"
-    ])
+  it("exports node:net's public API by name and in a default object, plus the race policy", () => {
+    const publicNames = Object.keys(nodeNetModule).filter((name) => !name.startsWith("_") && name !== "default")
+    const policy = ["getDefaultAutoSelectFamilyPolicy", "setDefaultAutoSelectFamilyPolicy"]
+    assert.deepStrictEqual(Object.keys(net).sort(), [...publicNames, ...policy].sort())
+    assert.deepStrictEqual(Object.keys(compat).filter((name) => name !== "default").sort(), Object.keys(net).sort())
+    for (const name of Object.keys(net) as Array<keyof typeof net>) assert.strictEqual(net[name], compat[name])
+    assert.strictEqual(net.Stream, net.Socket)
+    assert.strictEqual(net.createConnection, net.connect)
   })
 
   it("has types that fit @types/node's node:net", () => {
@@ -41,6 +35,13 @@ describe("@netfx/compat", () => {
     expectTypeOf<SocketAddress["toJSON"]>().returns.toEqualTypeOf<
       { address: string; port: number; family: IPVersion; flowlabel: number }
     >()
+    // Socket and Server are node:net's own types.
+    expectTypeOf(compat.Socket).toEqualTypeOf<typeof nodeNet.Socket>()
+    expectTypeOf(compat.Server).toEqualTypeOf<typeof nodeNet.Server>()
+    expectTypeOf(compat.connect).toEqualTypeOf<typeof nodeNet.connect>()
+    expectTypeOf(compat.createConnection).toEqualTypeOf<typeof nodeNet.createConnection>()
+    expectTypeOf(compat.createServer).toEqualTypeOf<typeof nodeNet.createServer>()
+    expectTypeOf(compat.getDefaultAutoSelectFamily).toEqualTypeOf<typeof nodeNet.getDefaultAutoSelectFamily>()
     // A node:net SocketAddress is not one of ours: BlockList refuses it at run time, so the types do too.
     expectTypeOf<nodeNet.SocketAddress>().not.toMatchTypeOf<SocketAddress>()
   })

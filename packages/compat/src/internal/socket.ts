@@ -104,6 +104,8 @@ const validateAbortSignal = (value: unknown, name: string): AbortSignal => {
 
 const TIMEOUT_MAX = 2 ** 31 - 1
 
+const nodeMajor = Number(process.versions.node.split(".")[0])
+
 /** lib/internal/timers.js `getTimerDuration`. */
 const getTimerDuration = (msecs: unknown, name: string): number => {
   const value = validateNumber(msecs, name)
@@ -230,9 +232,13 @@ export class Socket extends Duplex {
     const accepted = opts[kAcceptedKey] as AcceptedHandle | undefined
     delete opts[kAcceptedKey]
     const allowHalfOpen = Boolean(opts.allowHalfOpen)
+    // The signal is the socket's own business (see #addAbortSignal), not the stream's; the stream
+    // would have checked it first, under its own name.
+    const { signal: _signal, ...streamOptions } = opts
+    if (opts.signal) validateAbortSignal(opts.signal, "signal")
     super(
       {
-        ...opts,
+        ...streamOptions,
         allowHalfOpen,
         // Node's own choices for sockets: 'close' comes from the handle, strings go down as they are.
         emitClose: false,
@@ -412,6 +418,9 @@ export class Socket extends Duplex {
       : normalizeArgs(args)
     const [options, cb] = normalized
     if (options.port === undefined && options.path == null) throw new ERR_MISSING_ARGS("options", "port", "path")
+    // Node 20-24 revive a socket whose signal was aborted before connect() and then crash on its
+    // missing handle; an aborted socket stays destroyed here.
+    if (this._aborted) return this
     if (this.write !== Socket.prototype.write) this.write = Socket.prototype.write
     if (this.destroyed) {
       this.#peername = undefined
@@ -469,9 +478,10 @@ export class Socket extends Duplex {
       ...(localPort ? { localPort } : {}),
       ...(this.blockList === undefined ? {} : { blockList: blockListToCore(this.blockList) })
     }
-    if (typeof host !== "string" && options.lookup == null) {
-      // dns.lookup's own check, thrown out of connect() as in Node.
-      throw new ERR_INVALID_ARG_TYPE("hostname", "string", host)
+    if (typeof host !== "string") {
+      // Node 22+ checks the option itself; Node 20 leaves it to dns.lookup's own check.
+      if (nodeMajor >= 22) throw new ERR_INVALID_ARG_TYPE("options.host", "string", host)
+      if (options.lookup == null) throw new ERR_INVALID_ARG_TYPE("hostname", "string", host)
     }
     if (isIP(host)) {
       // An IP literal skips the lookup; Node connects on the next tick.
@@ -556,6 +566,7 @@ export class Socket extends Duplex {
 
   #racing = false
   #dialPath: string | undefined = undefined
+  #dialPort: number | undefined = undefined
 
   #failSoon(error: Error): void {
     this.#cancelDial()
@@ -587,6 +598,7 @@ export class Socket extends Duplex {
     this.#cancelDial()
     const scope = Effect.runSync(Scope.make())
     this.#scope = scope
+    this.#dialPort = "port" in options ? options.port : undefined
     if ("path" in options) {
       this.#dialPath = options.path
     } else {
@@ -624,6 +636,7 @@ export class Socket extends Duplex {
       this.#scope = undefined
       Effect.runFork(Scope.close(scope, Exit.void))
       if (Option.isNone(failure)) return
+      if (failure.value._tag === "Blocked") return this.#blocked(failure.value.addresses, this.#dialPort)
       const error = fromConnectFailure(failure.value)
       // Node reports a failed Unix socket connect as a failed attempt too (no port, no family).
       if (this.#dialPath !== undefined) {
@@ -655,6 +668,35 @@ export class Socket extends Duplex {
     this.emit("connect")
     this.emit("ready")
     if (!this.isPaused()) this.read(0)
+  }
+
+  /**
+   * Every address is blocked. Node (22.13+) reports a lone address as an attempt that failed with
+   * ERR_IP_BLOCKED, and a race of blocked addresses as an AggregateError of them, in race order.
+   */
+  #blocked(addresses: ReadonlyArray<string>, port: number | undefined): void {
+    const unique = [...new Set(addresses)]
+    if (this.#racing && unique.length > 1) {
+      const candidates = unique.map((address) => ({ address, family: isIP(address) as 4 | 6 }))
+      const first = candidates[0]!.family
+      const ordered: Array<string> = []
+      const same = candidates.filter((c) => c.family === first)
+      const other = candidates.filter((c) => c.family !== first)
+      while (same.length > 0 || other.length > 0) {
+        if (same.length > 0) ordered.push(same.shift()!.address)
+        if (other.length > 0) ordered.push(other.shift()!.address)
+      }
+      this.autoSelectFamilyAttemptedAddresses = []
+      const errors = ordered.map((address) => new ERR_IP_BLOCKED(address))
+      const aggregate = new AggregateError(errors, "") as AggregateError & { code?: unknown }
+      aggregate.code = errors[0]!.code
+      this.destroy(aggregate)
+      return
+    }
+    const address = unique[0]!
+    this.emit("connectionAttempt", address, port, isIP(address))
+    if (this.destroyed) return
+    this.destroy(new ERR_IP_BLOCKED(address))
   }
 
   #attach(handle: Handle): void {
@@ -991,7 +1033,9 @@ export class Socket extends Duplex {
       this._aborted = true
       this.destroy(new AbortError(undefined, { cause: signal.reason }))
     }
-    if (signal.aborted) process.nextTick(onAbort)
+    // Aborted already: the socket is destroyed before it has a handle (Node's stream does this in
+    // its constructor), and connect() will not revive it.
+    if (signal.aborted) onAbort()
     else process.nextTick(() => signal.addEventListener("abort", onAbort, { once: true }))
   }
 }
