@@ -19,7 +19,7 @@ import * as live from "./internal/live.js"
 import * as Style from "./internal/style.js"
 
 /** The throughput step's sizes: enough to be steady, small enough for the demo's few seconds. */
-const THROUGHPUT: throughput.Plan = { bytes: 64 * 1024 * 1024, rounds: 5 }
+const THROUGHPUT: throughput.Plan = { bytes: 64 * 1024 * 1024, rounds: 3 }
 
 const failed = (step: string) => (error: unknown) =>
   new CliError({
@@ -145,12 +145,18 @@ export const run: Effect.Effect<void, CliError> = Effect.gen(function*() {
   // 4. Throughput.
   yield* heading(4, `Throughput: ${format.bytes(THROUGHPUT.bytes)} each way through a node:net echo server`)
   const rates = yield* throughput.run(THROUGHPUT).pipe(Effect.mapError(failed("throughput")))
-  const best = Math.max(rates.node, rates.core)
+  const best = Math.max(rates.node, rates.compat, rates.core)
   const rate = (value: number) => value.toLocaleString("en-US", { maximumFractionDigits: 0 })
   yield* print(
     ...indent(Style.columns([
       [style.dim("client"), style.dim("MiB/s"), "", style.dim("vs node:net")],
       [style.bold("node:net"), rate(rates.node), style.dim(Style.bar(rates.node / best, 30)), "1.00x"],
+      [
+        style.bold("@netfx/compat"),
+        rate(rates.compat),
+        style.cyan(Style.bar(rates.compat / best, 30)),
+        `${(rates.compat / rates.node).toFixed(2)}x`
+      ],
       [
         style.bold("@netfx/core"),
         rate(rates.core),

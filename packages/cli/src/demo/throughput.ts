@@ -1,10 +1,11 @@
 /**
- * Step 4 of the demo: bulk throughput over loopback, a `node:net` client against a core
- * `Connection`, both through the same `node:net` echo server in this process, so that only the
- * client differs. A taste of `netfx bench`, not a measurement: a few short rounds.
+ * Step 4 of the demo: bulk throughput over loopback, a `node:net` client against a compat socket
+ * and a core `Connection`, all through the same `node:net` echo server in this process, so that
+ * only the client differs. A taste of `netfx bench`, not a measurement: a few short rounds.
  *
  * @internal
  */
+import * as compat from "@netfx/compat"
 import type { Resolver, Transport } from "@netfx/core"
 import { Connection } from "@netfx/core"
 import * as Effect from "effect/Effect"
@@ -27,6 +28,7 @@ export interface Plan {
 export interface Result {
   readonly plan: Plan
   readonly node: number
+  readonly compat: number
   readonly core: number
 }
 
@@ -43,10 +45,13 @@ const echoServer = Effect.acquireRelease(
   (server) => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
 )
 
-/** node:net: `write` with its return value for backpressure, 'data' to count the echo. */
-const nodeRound = (port: number, bytes: number): Promise<number> =>
+/**
+ * A `net` module's client (node:net's or compat's, the same code): `write` with its return value
+ * for backpressure, 'data' to count the echo.
+ */
+const netRound = (module: typeof net, port: number, bytes: number): Promise<number> =>
   new Promise((resolve, reject) => {
-    const socket = net.connect({ host: HOST, port })
+    const socket = module.connect({ host: HOST, port })
     socket.on("error", reject)
     socket.on("connect", () => {
       const started = performance.now()
@@ -58,7 +63,7 @@ const nodeRound = (port: number, bytes: number): Promise<number> =>
       socket.on("end", () => {
         const millis = performance.now() - started
         socket.destroy()
-        if (received !== bytes) reject(new Error(`node:net: ${received} bytes echoed of ${bytes}`))
+        if (received !== bytes) reject(new Error(`${received} bytes echoed of ${bytes}`))
         else resolve(millis)
       })
       const pump = () => {
@@ -100,22 +105,23 @@ export const run = (
   Effect.gen(function*() {
     const server = yield* echoServer
     const port = (server.address() as net.AddressInfo).port
-    const node = Effect.tryPromise({ try: () => nodeRound(port, plan.bytes), catch: (error) => error })
+    const node = Effect.tryPromise({ try: () => netRound(net, port, plan.bytes), catch: (error) => error })
+    const viaCompat = Effect.tryPromise({
+      try: () => netRound(compat as unknown as typeof net, port, plan.bytes),
+      catch: (error) => error
+    })
     const core = coreRound(port, plan.bytes)
+    const clients = [node, viaCompat, core]
     // Warm-up: the first rounds pay for JIT compilation, more for Effect's runtime than for Node's.
-    yield* node
-    yield* core
-    const nodeMillis: Array<number> = []
-    const coreMillis: Array<number> = []
+    for (const client of clients) yield* client
+    const millis: Array<Array<number>> = [[], [], []]
     for (let round = 0; round < plan.rounds; round++) {
-      if (round % 2 === 0) {
-        nodeMillis.push(yield* node)
-        coreMillis.push(yield* core)
-      } else {
-        coreMillis.push(yield* core)
-        nodeMillis.push(yield* node)
+      // Each round starts with another client, so that none always runs on a warmer machine.
+      for (let i = 0; i < clients.length; i++) {
+        const index = (round + i) % clients.length
+        millis[index]!.push(yield* clients[index]!)
       }
     }
-    const rate = (millis: number) => plan.bytes / 1024 / 1024 / (millis / 1000)
-    return { plan, node: rate(median(nodeMillis)), core: rate(median(coreMillis)) }
+    const rate = (client: number) => plan.bytes / 1024 / 1024 / (median(millis[client]!) / 1000)
+    return { plan, node: rate(0), compat: rate(1), core: rate(2) }
   }).pipe(Effect.scoped)
