@@ -10,7 +10,7 @@ import * as net from "node:net"
 import * as util from "node:util"
 import { ConnectError, ListenError, SocketError } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
-import type { Endpoint, Handle, ListenEndpoint, Listener, ListenerEvents } from "./Transport.js"
+import type { Endpoint, Handle, HandleEvents, ListenEndpoint, Listener, ListenerEvents } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 interface NodeError extends Error {
@@ -51,8 +51,15 @@ const socketAddress = (
 /** What a handle needs of where its socket leads: TCP, or the path of a Unix socket. */
 type Peer = { readonly _tag: "Tcp" } | { readonly _tag: "Ipc"; readonly path: string }
 
-const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => ({
-  listen: (events) => {
+/**
+ * A runtime socket as a `Handle`. A class rather than an object of closures: servers hold
+ * thousands of these, and methods on the prototype cost nothing per socket.
+ */
+class NodeHandle implements Handle {
+  constructor(readonly socket: net.Socket, readonly endpoint: Peer) {}
+
+  listen(events: HandleEvents): void {
+    const socket = this.socket
     socket.on("data", events.onData)
     socket.on("end", events.onEnd)
     socket.on("error", (error: NodeError) => events.onError(toSocketError(error)))
@@ -60,10 +67,15 @@ const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => ({
     socket.on("close", events.onClose)
     // The socket was paused until now (see `connect`): data starts to flow to the listener.
     socket.resume()
-  },
-  pause: () => socket.pause(),
-  resume: () => socket.resume(),
-  write: (chunk, callback) => {
+  }
+  pause(): void {
+    this.socket.pause()
+  }
+  resume(): void {
+    this.socket.resume()
+  }
+  write(chunk: Uint8Array | string, callback?: (error?: SocketError) => void): boolean {
+    const socket = this.socket
     if (callback === undefined) return socket.write(chunk)
     let done = false
     const more = socket.write(chunk, (error?: NodeError | null) => {
@@ -78,27 +90,39 @@ const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => ({
       callback()
     }
     return more
-  },
-  end: (callback) => {
-    if (socket.writableFinished) return callback()
-    socket.end(() => callback())
-  },
-  destroy: () => socket.destroy(),
-  reset: () => {
+  }
+  end(callback: (error?: SocketError) => void): void {
+    if (this.socket.writableFinished) return callback()
+    this.socket.end(() => callback())
+  }
+  destroy(): void {
+    this.socket.destroy()
+  }
+  reset(): void {
+    const socket = this.socket
     // resetAndDestroy fails (EINVAL) while an end() is still being flushed, and the socket then
     // never closes; a plain destroy is all that is left to do there.
-    if (endpoint._tag === "Tcp" && !socket.destroyed && !(socket.writableEnded && !socket.writableFinished)) {
+    if (this.endpoint._tag === "Tcp" && !socket.destroyed && !(socket.writableEnded && !socket.writableFinished)) {
       socket.resetAndDestroy()
     } else {
       socket.destroy()
     }
-  },
-  setNoDelay: (noDelay) => socket.setNoDelay(noDelay),
-  ref: () => socket.ref(),
-  unref: () => socket.unref(),
-  setKeepAlive: (enable, initialDelay) => socket.setKeepAlive(enable, initialDelay),
-  setTypeOfService: (tos) =>
-    Effect.try({
+  }
+  setNoDelay(noDelay: boolean): void {
+    this.socket.setNoDelay(noDelay)
+  }
+  ref(): void {
+    this.socket.ref()
+  }
+  unref(): void {
+    this.socket.unref()
+  }
+  setKeepAlive(enable: boolean, initialDelay: number): void {
+    this.socket.setKeepAlive(enable, initialDelay)
+  }
+  setTypeOfService(tos: number): Effect.Effect<void, SocketError> {
+    const socket = this.socket
+    return Effect.try({
       // socket.setTypeOfService arrived in Node 24.6; older runtimes have no way to set IP_TOS.
       try: () => {
         const set = (socket as unknown as { setTypeOfService?: (tos: number) => void }).setTypeOfService
@@ -108,17 +132,32 @@ const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => ({
         set.call(socket, tos)
       },
       catch: (error) => toSocketError({ ...(error as NodeError), syscall: "setsockopt" })
-    }),
-  bytesRead: () => socket.bytesRead,
-  bytesWritten: () => socket.bytesWritten,
-  bufferSize: () => socket.writableLength,
-  localAddress: () =>
-    endpoint._tag === "Ipc" ? endpoint.path : socketAddress(socket.localAddress, socket.localFamily, socket.localPort),
-  remoteAddress: () =>
-    endpoint._tag === "Ipc"
-      ? endpoint.path
+    })
+  }
+  bytesRead(): number {
+    return this.socket.bytesRead
+  }
+  bytesWritten(): number {
+    return this.socket.bytesWritten
+  }
+  bufferSize(): number {
+    return this.socket.writableLength
+  }
+  localAddress(): SocketAddress.SocketAddress | string | undefined {
+    const socket = this.socket
+    return this.endpoint._tag === "Ipc"
+      ? this.endpoint.path
+      : socketAddress(socket.localAddress, socket.localFamily, socket.localPort)
+  }
+  remoteAddress(): SocketAddress.SocketAddress | string | undefined {
+    const socket = this.socket
+    return this.endpoint._tag === "Ipc"
+      ? this.endpoint.path
       : socketAddress(socket.remoteAddress, socket.remoteFamily, socket.remotePort)
-})
+  }
+}
+
+const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => new NodeHandle(socket, endpoint)
 
 const connect = (endpoint: Endpoint) =>
   Effect.acquireRelease(
