@@ -22,6 +22,7 @@ import * as BlockList from "./BlockList.js"
 import * as connection from "./internal/connection.js"
 import * as happyEyeballs from "./internal/happyEyeballs.js"
 import { optionalBoolean, optionalDuration, optionalFunction, validate, validatePath } from "./internal/options.js"
+import * as tracing from "./internal/tracing.js"
 import * as IP from "./IP.js"
 import type { ConnectionError, InvalidArgument, ResolveError, SocketError } from "./NetError.js"
 import { AllAttemptsFailed, Blocked, ConnectError, ConnectTimeout } from "./NetError.js"
@@ -446,7 +447,7 @@ const withConnectTimeout = <A>(
   options: ConnectOptions,
   open: Effect.Effect<A, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>
 ): Effect.Effect<A, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> => {
-  if (options.timeout === undefined) return open.pipe(Effect.withSpan("netfx.connect", { captureStackTrace: false }))
+  if (options.timeout === undefined) return open.pipe(tracing.withSpan("netfx.connect", { captureStackTrace: false }))
   const timeout = Duration.decode(options.timeout)
   return open.pipe(
     Effect.timeoutFail({
@@ -458,7 +459,7 @@ const withConnectTimeout = <A>(
           timeout: Duration.toMillis(timeout)
         })
     }),
-    Effect.withSpan("netfx.connect", { captureStackTrace: false })
+    tracing.withSpan("netfx.connect", { captureStackTrace: false })
   )
 }
 

@@ -15,6 +15,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Dns from "node:dns"
+import * as tracing from "./internal/tracing.js"
 import { isIP } from "./IP.js"
 import { ResolveError } from "./NetError.js"
 
@@ -153,12 +154,17 @@ export const make = (
       const addresses: Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError> = literal === 0
         ? lookup(host, options)
         : Effect.succeed([{ address: host, family: literal }])
-      return Effect.useSpan(
-        "netfx.lookup",
-        { attributes: { host, family: options.family ?? 0 }, captureStackTrace: false },
-        (span) =>
-          Effect.tap(addresses, (found) => span.attribute("addresses", found.length)).pipe(Effect.withParentSpan(span))
-      )
+      return Effect.flatMap(tracing.enabled, (on) =>
+        on
+          ? Effect.useSpan(
+            "netfx.lookup",
+            { attributes: { host, family: options.family ?? 0 }, captureStackTrace: false },
+            (span) =>
+              Effect.tap(addresses, (found) => span.attribute("addresses", found.length)).pipe(
+                Effect.withParentSpan(span)
+              )
+          )
+          : addresses)
     }
   })
 

@@ -16,6 +16,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
+import * as tracing from "./tracing.js"
 
 /** One address to try. @internal */
 export interface Candidate {
@@ -76,7 +77,7 @@ export const interleave = <C extends { readonly address: string; readonly family
 
 /** Runs one attempt in its tracing span. @internal */
 export const withAttemptSpan = (candidate: Candidate) =>
-  Effect.withSpan("netfx.connect.attempt", {
+  tracing.withSpan("netfx.connect.attempt", {
     attributes: { "net.peer.address": candidate.address, "net.peer.port": candidate.port, family: candidate.family },
     captureStackTrace: false
   })
