@@ -29,11 +29,11 @@
  */
 import * as Socket from "@effect/platform/Socket"
 import * as Channel from "effect/Channel"
-import type * as Chunk from "effect/Chunk"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
-import * as Stream from "effect/Stream"
 import * as Connection from "./Connection.js"
 import type { ConnectionError } from "./NetError.js"
 import type * as Resolver from "./Resolver.js"
@@ -85,14 +85,21 @@ const runSession = <_, E, R>(
   handler: Handler<_, E, R>,
   options: RunOptions | undefined
 ): Effect.Effect<void, Socket.SocketError | E, R> => {
-  const read = session.connection.stream.pipe(
-    Stream.mapError(readError),
-    Stream.runForEachChunk((chunk: Chunk.Chunk<Uint8Array>) =>
-      Effect.forEach(chunk, (data) => {
-        const result = handler(data)
-        return Effect.isEffect(result) ? Effect.asVoid(result) : Effect.void
-      }, { discard: true })
-    )
+  const connection = session.connection
+  // Hands the chunks from `index` on to the handler, waiting for each effect it returns.
+  const feed = (chunks: ReadonlyArray<Uint8Array>, index: number): Effect.Effect<void, E, R> => {
+    for (let i = index; i < chunks.length; i++) {
+      const result = handler(chunks[i]!)
+      if (Effect.isEffect(result)) return Effect.zipRight(result, Effect.suspend(() => feed(chunks, i + 1)))
+    }
+    return Effect.void
+  }
+  // A `conn.read` loop rather than `conn.stream` into a sink: the same bytes and backpressure,
+  // without the fiber, scopes and channel executors that each run of a stream costs.
+  const read: Effect.Effect<void, Socket.SocketError | E, R> = Effect.flatMap(
+    Effect.mapError(connection.read, readError),
+    (chunks) =>
+      Option.isNone(chunks) ? Effect.void : Effect.zipRight(feed(Chunk.toReadonlyArray(chunks.value), 0), read)
   )
   const onOpen = options?.onOpen
   const reading = onOpen === undefined ? read : Effect.all([read, onOpen], { concurrency: 2, discard: true })

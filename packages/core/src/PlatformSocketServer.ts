@@ -58,6 +58,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Connection from "./Connection.js"
+import * as internalServer from "./internal/server.js"
 import { ServerClosed } from "./NetError.js"
 import * as PlatformSocket from "./PlatformSocket.js"
 import * as Server from "./Server.js"
@@ -106,9 +107,13 @@ const runServer = <R, E, _>(
     Scope.make(),
     (scope) =>
       Effect.gen(function*() {
-        const handlers = yield* Scope.extend(FiberSet.make<void, never>(), scope)
-        // Added after the set, so it runs first: the handlers finish (up to the shutdown deadline)
-        // before the set interrupts what is left.
+        // The handlers run in the server's own set, which its shutdown interrupts once the deadline
+        // has passed and before it closes the connections still open, as it does `Server.serve`'s:
+        // a handler cut short sees its interruption, not the end of its connection. A server that is
+        // not `Server.listen`'s gets a set here, added before the shutdown finalizer so that it runs
+        // after it: the handlers finish (up to the deadline) before the set interrupts what is left.
+        const handlers = internalServer.handlers.get(server) ??
+          (yield* Scope.extend(FiberSet.make<void, never>(), scope))
         yield* Scope.addFinalizer(scope, server.shutdown)
         const runFork = yield* FiberSet.runtime(handlers)<R>()
         yield* Stream.runForEach(server.connections, (connection) =>

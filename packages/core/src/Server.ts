@@ -24,6 +24,7 @@ import * as BlockList from "./BlockList.js"
 import type * as Connection from "./Connection.js"
 import * as connection from "./internal/connection.js"
 import { optionalBoolean, optionalDuration, optionalFunction, validate, validatePath } from "./internal/options.js"
+import * as internalServer from "./internal/server.js"
 import * as IP from "./IP.js"
 import type { ListenError, SocketError } from "./NetError.js"
 import { InvalidArgument } from "./NetError.js"
@@ -298,25 +299,52 @@ const start = <E, R>(
     const endpoint = yield* endpointOf(options)
     const transport = yield* Transport
     const listener: Listener = yield* transport.listen(endpoint)
-    // Connections live in a scope of their own, made before the shutdown finalizer is added, so
-    // that closing the caller's scope runs the shutdown (and its drain) before they are closed.
+    // What a connection makes on first use and keeps for its life (its idle timer) lives in a scope
+    // of its own, forked from this one; the connection closes it when its socket closes. Made before
+    // the shutdown finalizer is added, so that closing the caller's scope runs the shutdown (and its
+    // drain) first.
     const connectionsScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const runFork = yield* FiberSet.makeRuntime<R>()
     const handlers = yield* FiberSet.make<void, never>()
-    // A connection's fiber also runs its handler, so it lives in `handlers`: one fiber per connection.
+    // One fiber per connection, the handler's, started by the accept callback itself.
     const runHandler = yield* FiberSet.runtime(handlers)<R>()
+    const clock = yield* Effect.clock
     const accepted = yield* Queue.unbounded<Connection.Connection>()
     const events = yield* PubSub.unbounded<ServerEvent>()
-    const open = new Set<Scope.CloseableScope>()
+    // The connections whose socket is open. A connection is no scope's: the server closes it when
+    // its handler ends or when the server shuts down, and it leaves this set when its socket closes,
+    // whoever closed it. No scope, finalizer or fiber per connection beyond the handler's own.
+    const open = new Set<Connection.Connection>()
     const semaphore = options.concurrency === undefined ? undefined : yield* Effect.makeSemaphore(options.concurrency)
-    const connectionOptions = connection.resolveOptions({ ...options, readHighWaterMark: options.highWaterMark })
     let accepting = true
     let drainedWaker: (() => void) | undefined
+    const connectionOptions: connection.Options = {
+      ...connection.resolveOptions({ ...options, readHighWaterMark: options.highWaterMark }),
+      onClose: (conn) => {
+        open.delete(conn)
+        if (open.size === 0) drainedWaker?.()
+      }
+    }
+    const keepAliveMillis = Duration.toMillis(Duration.decode(options.keepAliveInitialDelay ?? 0))
 
     const report = (event: ServerEvent) => {
       options.onEvent?.(event)
       events.unsafeOffer(event)
     }
+
+    // A finished handler's connection is closed gracefully; a failed one's is reset, and reported
+    // with the peer's address (read now if the handler did not read it: undefined once the socket
+    // has closed, as in Node). The fiber ends without waiting for the socket to close: `open` keeps
+    // the connection until it has, and the shutdown waits for that.
+    const finish = (conn: connection.ConnectionImpl, exit: Exit.Exit<void, E>): Effect.Effect<void> => {
+      if (Exit.isSuccess(exit)) return conn.release
+      if (!Cause.isInterruptedOnly(exit.cause)) {
+        report({ _tag: "HandlerFailed", remote: conn.remoteAddress, cause: exit.cause })
+      }
+      return conn.reset
+    }
+    const serveConnection = (conn: connection.ConnectionImpl, run: Effect.Effect<void, E, R>) =>
+      Effect.uninterruptibleMask((restore) => Effect.flatMap(Effect.exit(restore(run)), (exit) => finish(conn, exit)))
 
     const onConnection = (handle: Handle) => {
       // The peer's address only when it is needed: it costs a getpeername and a parse.
@@ -332,50 +360,21 @@ const start = <E, R>(
         const remote = handle.remoteAddress()
         if (isSocketAddress(remote) && BlockList.check(options.blockList, remote)) return drop("blockList", remote)
       }
-      runHandler(adopt(handle))
+      const conn = connection.unsafeMake(handle, connectionOptions, clock, connectionsScope)
+      open.add(conn)
+      if (options.noDelay) handle.setNoDelay(true)
+      if (options.keepAlive) handle.setKeepAlive(true, keepAliveMillis)
+      const idle = connectionOptions.idleTimeout === undefined
+        ? undefined
+        : conn.setIdleTimeout(connectionOptions.idleTimeout, connectionOptions.failOnIdle)
+      if (handler === undefined) {
+        if (idle !== undefined) runFork(idle)
+        accepted.unsafeOffer(conn)
+        return
+      }
+      const run = semaphore === undefined ? handler(conn) : semaphore.withPermits(1)(handler(conn))
+      runHandler(serveConnection(conn, idle === undefined ? run : Effect.zipRight(idle, run)))
     }
-
-    // Gives an accepted handle a scope of its own, which closes when its socket closes.
-    const adopt = (handle: Handle) =>
-      Effect.gen(function*() {
-        const scope = yield* Scope.fork(connectionsScope, ExecutionStrategy.sequential)
-        open.add(scope)
-        yield* Scope.addFinalizer(
-          scope,
-          Effect.sync(() => {
-            open.delete(scope)
-            if (open.size === 0) drainedWaker?.()
-          })
-        )
-        // The scope closes when the socket closes, whoever closed it: a callback, not a fiber waiting
-        // on awaitClose (a fork and ~2 KB per connection). `closing` spares even the callback's fork
-        // when the scope is already closing, its finalizer being what closed the socket.
-        let closing = false
-        const closeScope = Effect.suspend(() => {
-          closing = true
-          return Scope.close(scope, Exit.void)
-        })
-        const onClose = () => {
-          if (!closing) runFork(closeScope)
-        }
-        const conn = yield* connection.make(handle, { ...connectionOptions, onClose }).pipe(Scope.extend(scope))
-        if (options.noDelay) yield* conn.setNoDelay(true)
-        if (options.keepAlive) yield* conn.setKeepAlive(true, options.keepAliveInitialDelay ?? 0)
-        if (handler === undefined) {
-          yield* Queue.offer(accepted, conn)
-          return
-        }
-        const run = handler(conn).pipe(
-          Effect.catchAllCause((cause) =>
-            Cause.isInterruptedOnly(cause)
-              ? Effect.void
-              : Effect.sync(() => report({ _tag: "HandlerFailed", remote: conn.remoteAddress, cause }))
-          ),
-          // A failed handler's connection is reset; a finished one is closed gracefully.
-          Effect.onExit((exit) => Exit.isSuccess(exit) ? closeScope : Effect.zipRight(conn.abort, closeScope))
-        )
-        yield* semaphore === undefined ? run : semaphore.withPermits(1)(run)
-      })
 
     listener.listen({
       onConnection,
@@ -401,10 +400,10 @@ const start = <E, R>(
         yield* Queue.shutdown(accepted)
         yield* Effect.forEach(untaken, (conn) => conn.close, { discard: true })
         // Open connections finish on their own up to the deadline; then handlers are interrupted
-        // and whatever is still open is closed.
+        // (which resets their connections) and whatever is still open is closed.
         yield* awaitDrained.pipe(Effect.interruptible, Effect.timeout(shutdownTimeout), Effect.ignore)
         yield* FiberSet.clear(handlers)
-        yield* Effect.forEach([...open], (scope) => Scope.close(scope, Exit.void), { discard: true })
+        yield* Effect.forEach([...open], (conn) => conn.close, { discard: true })
         yield* Deferred.succeed(done, undefined)
       }).pipe(Effect.uninterruptible)
     )
@@ -432,6 +431,7 @@ const start = <E, R>(
         return pipeArguments(this, arguments)
       }
     }
+    internalServer.handlers.set(server, handlers)
     return server
   })
 
@@ -463,6 +463,10 @@ export const listen = (options: ListenOptions = {}): Effect.Effect<Server, Liste
  * Listens and runs `handler` for each accepted connection, in a fiber of its own, with at most
  * `concurrency` at once. A connection is closed when its handler ends; a handler that fails or
  * dies resets its connection and is reported (`HandlerFailed`), and the server goes on.
+ *
+ * For many short connections, a `conn.read` / `conn.writeAll` loop costs each connection far less
+ * than `Stream.run(conn.stream, conn.sink)`: each run of a stream has a fiber, two scopes and
+ * channel executors of its own, more CPU and memory than the rest of the connection.
  *
  * @example
  * import { NodeTransport, Server } from "@netfx/core"
