@@ -6,7 +6,7 @@
  *   the module: `socket.write` with its return value for backpressure, `'data'` events to read,
  *   `socket.pipe(socket)` to echo.
  * - @netfx/core: `Connection.connect`, `conn.write` (waits for drain), `conn.stream` / `conn.read`;
- *   `Server.serve` with `Stream.run(conn.stream, conn.sink)` to echo.
+ *   `Server.serve` with a `conn.read` / `conn.writeAll` loop to echo (`NETFX_CORE_ECHO=stream`: `Stream.run`).
  * - NodeSocket (@effect/platform-node): `NodeSocket.makeNet`, `socket.writer` (each write waits for
  *   its callback), `socket.run(handler)`; `NodeSocketServer.make` with `socket.run(write)` to echo.
  *

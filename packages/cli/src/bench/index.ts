@@ -37,7 +37,8 @@
  * How each implementation is written (see `implementations.ts`): node:net with `write`'s return value
  * and `'data'` events; @netfx/compat is that very code given `@netfx/compat` instead of `node:net`
  * as its module; @netfx/core with `Connection.connect`, `conn.write`, `conn.stream` / `conn.read`
- * and `Server.serve` with `Stream.run(conn.stream, conn.sink)`; NodeSocket with `socket.writer`
+ * and `Server.serve` with a `conn.read` / `conn.writeAll` loop (`NETFX_CORE_ECHO=stream` measures
+ * `Stream.run(conn.stream, conn.sink)` instead); NodeSocket with `socket.writer`
  * and `socket.run`.
  *
  * Rounds: after 2 warm-up rounds of each implementation (Effect's runtime takes longer than a few
