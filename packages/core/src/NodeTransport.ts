@@ -51,6 +51,25 @@ const socketAddress = (
 /** What a handle needs of where its socket leads: TCP, or the path of a Unix socket. */
 type Peer = { readonly _tag: "Tcp" } | { readonly _tag: "Ipc"; readonly path: string }
 
+const kHandle = Symbol("netfx.handle")
+type HandledSocket = net.Socket & { [kHandle]?: NodeHandle }
+
+function onData(this: HandledSocket, chunk: Uint8Array) {
+  this[kHandle]!.events!.onData(chunk)
+}
+function onEnd(this: HandledSocket) {
+  this[kHandle]!.events!.onEnd()
+}
+function onError(this: HandledSocket, error: NodeError) {
+  this[kHandle]!.events!.onError(toSocketError(error))
+}
+function onDrain(this: HandledSocket) {
+  this[kHandle]!.events!.onDrain()
+}
+function onClose(this: HandledSocket) {
+  this[kHandle]!.events!.onClose()
+}
+
 /**
  * A runtime socket as a `Handle`. A class rather than an object of closures: servers hold
  * thousands of these, and methods on the prototype cost nothing per socket.
@@ -58,13 +77,18 @@ type Peer = { readonly _tag: "Tcp" } | { readonly _tag: "Ipc"; readonly path: st
 class NodeHandle implements Handle {
   constructor(readonly socket: net.Socket, readonly endpoint: Peer) {}
 
+  events: HandleEvents | undefined = undefined
+
   listen(events: HandleEvents): void {
-    const socket = this.socket
-    socket.on("data", events.onData)
-    socket.on("end", events.onEnd)
-    socket.on("error", (error: NodeError) => events.onError(toSocketError(error)))
-    socket.on("drain", events.onDrain)
-    socket.on("close", events.onClose)
+    const socket = this.socket as HandledSocket
+    this.events = events
+    socket[kHandle] = this
+    // Listeners shared by every socket, which find their handle on the socket: nothing per socket.
+    socket.on("data", onData)
+    socket.on("end", onEnd)
+    socket.on("error", onError)
+    socket.on("drain", onDrain)
+    socket.on("close", onClose)
     // The socket was paused until now (see `connect`): data starts to flow to the listener.
     socket.resume()
   }

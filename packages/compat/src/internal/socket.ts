@@ -7,7 +7,7 @@
  * `end`, `destroy`), so that events, their order and the properties a program can read are Node's.
  */
 import { Connection, type NetError, type Resolver, type SocketAddress } from "@netfx/core"
-import { type Handle, Transport } from "@netfx/core/Transport"
+import { type Handle, type HandleEvents, Transport } from "@netfx/core/Transport"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -187,11 +187,12 @@ export class Socket extends Duplex {
   connecting = false
   server: unknown = null
   _server: { _connections: number; _emitCloseIfDrained: () => void } | null = null
-  timeout: number | undefined = undefined
-  autoSelectFamilyAttemptedAddresses: Array<string> | undefined = undefined
   override allowHalfOpen: boolean
-  blockList: BlockList | undefined
-  _aborted = false
+  // Set only when used, as Node's own socket does (and no memory for them until then).
+  declare timeout: number | undefined
+  declare autoSelectFamilyAttemptedAddresses: Array<string> | undefined
+  declare blockList: BlockList | undefined
+  declare _aborted: boolean | undefined
 
   #handle: Handle | undefined = undefined
   #handleClosed = false
@@ -573,7 +574,7 @@ export class Socket extends Duplex {
     process.nextTick(() => this.destroy(error))
   }
 
-  #onConnectEvent = (event: Connection.ConnectEvent): void => {
+  #onConnectEvent(event: Connection.ConnectEvent): void {
     if (!this.connecting) return
     switch (event._tag) {
       case "Attempt":
@@ -603,7 +604,7 @@ export class Socket extends Duplex {
       this.#dialPath = options.path
     } else {
       this.#dialPath = undefined
-      ;(options as { onEvent?: unknown }).onEvent = this.#onConnectEvent
+      ;(options as { onEvent?: unknown }).onEvent = (event: Connection.ConnectEvent) => this.#onConnectEvent(event)
     }
     this.#fiber = runNow(
       Connection.dial(options).pipe(
@@ -703,27 +704,39 @@ export class Socket extends Duplex {
     this.#handle = handle
     this.#handleClosed = false
     this.#reading = true
-    handle.listen({
-      onData: (chunk) => this.#onData(handle, chunk),
-      onEnd: () => {
-        if (this.#handle !== handle) return
-        this.push(null)
-        this.read(0)
-      },
-      onError: (error) => {
-        if (this.#handle !== handle) return
-        this.destroy(fromSocketError(error))
-      },
-      onDrain: () => {},
-      onClose: () => {
-        this.#handleClosed = true
-        if (this.#closePending !== undefined) {
-          const hadError = this.#closePending
-          this.#closePending = undefined
-          this.emit("close", hadError)
-        }
+    handle.listen(new Socket.#Events(this, handle))
+  }
+
+  /**
+   * What the handle reports, forwarded to its socket: one small object per socket, its methods on
+   * the prototype, rather than five closures (servers hold thousands of sockets).
+   */
+  static #Events = class implements HandleEvents {
+    constructor(readonly socket: Socket, readonly handle: Handle) {}
+    onData(chunk: Uint8Array): void {
+      this.socket.#onData(this.handle, chunk)
+    }
+    onEnd(): void {
+      const socket = this.socket
+      if (socket.#handle !== this.handle) return
+      socket.push(null)
+      socket.read(0)
+    }
+    onError(error: NetError.SocketError): void {
+      const socket = this.socket
+      if (socket.#handle !== this.handle) return
+      socket.destroy(fromSocketError(error))
+    }
+    onDrain(): void {}
+    onClose(): void {
+      const socket = this.socket
+      socket.#handleClosed = true
+      if (socket.#closePending !== undefined) {
+        const hadError = socket.#closePending
+        socket.#closePending = undefined
+        socket.emit("close", hadError)
       }
-    })
+    }
   }
 
   #closePending: boolean | undefined = undefined
