@@ -1,37 +1,16 @@
 /**
- * The benchmark suite as `netfx bench` sees it: the interface of `src/bench/index.ts` (written
- * separately), and a loader that imports it when the command runs, so that the rest of the CLI
- * neither waits for nor pays for it.
+ * The benchmark suite as `netfx bench` sees it: the exports of `src/bench/index.ts`, and a loader
+ * that imports it when the command runs, so that the rest of the CLI neither waits for nor pays
+ * for it.
  *
  * @internal
  */
 import * as Effect from "effect/Effect"
+// The suite's own types: a type-only import, which loads nothing at run time.
+import type { BenchOptions } from "../bench/index.js"
 import { CliError, ExitCode } from "./exitCode.js"
 
-/** What the suite reports while it runs: a round starting, a round done with its measure. */
-export type ProgressEvent =
-  | {
-    readonly _tag: "Start"
-    readonly scenario: string
-    readonly implementation: string
-    readonly round: number
-    readonly rounds: number
-  }
-  | {
-    readonly _tag: "Done"
-    readonly scenario: string
-    readonly implementation: string
-    readonly round: number
-    readonly value: number
-    readonly unit: string
-  }
-
-/** How to run the suite. */
-export interface BenchOptions {
-  readonly quick: boolean
-  readonly only: ReadonlyArray<string> | undefined
-  readonly onProgress: (event: ProgressEvent) => void
-}
+export type { BenchOptions, ProgressEvent } from "../bench/index.js"
 
 /**
  * The exports of `src/bench/index.ts`. The results are opaque here (`Result`): the command only

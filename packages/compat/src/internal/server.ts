@@ -24,18 +24,12 @@ import {
   ERR_SERVER_NOT_RUNNING
 } from "./errors.js"
 import { runNow } from "./runtime.js"
-import { normalizeArgs, Socket } from "./socket.js"
+import { isPipeName, normalizeArgs, Socket, toNumber } from "./socket.js"
 import { errnoException } from "./systemErrors.js"
 import { validatePort } from "./validators.js"
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event listeners take any arguments, as in Node
 type Listener_ = (...args: Array<any>) => void
-
-const toNumber = (x: unknown): number | false => {
-  const n = Number(x)
-  return n >= 0 ? n : false
-}
-const isPipeName = (s: unknown): s is string => typeof s === "string" && toNumber(s) === false
 
 const familyName = (address: SocketAddress.SocketAddress): "IPv4" | "IPv6" =>
   address.family === "ipv6" ? "IPv6" : "IPv4"

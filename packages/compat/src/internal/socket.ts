@@ -53,11 +53,13 @@ export interface ConnectOptions {
 
 export type NormalizedArgs = [ConnectOptions, Listener | null] & { [normalizedArgs]?: true }
 
-const toNumber = (x: unknown): number | false => {
+/** lib/net.js `toNumber`: a non-negative number, or `false`. */
+export const toNumber = (x: unknown): number | false => {
   const n = Number(x)
   return n >= 0 ? n : false
 }
-const isPipeName = (s: unknown): s is string => typeof s === "string" && toNumber(s) === false
+/** lib/net.js `isPipeName`: a string that is not a number names a pipe (a Unix socket). */
+export const isPipeName = (s: unknown): s is string => typeof s === "string" && toNumber(s) === false
 
 /** lib/net.js `normalizeArgs`: `(options[, cb])`, `(path[, cb])` or `([port][, host][, cb])`. */
 export const normalizeArgs = (args: ReadonlyArray<unknown>): NormalizedArgs => {
