@@ -421,8 +421,8 @@ export class Socket extends Duplex {
       : normalizeArgs(args)
     const [options, cb] = normalized
     if (options.port === undefined && options.path == null) throw new ERR_MISSING_ARGS("options", "port", "path")
-    // Node 20-24 revive a socket whose signal was aborted before connect() and then crash on its
-    // missing handle; an aborted socket stays destroyed here.
+    // Node 20-24 revive a socket whose signal was aborted before connect() and connect it anyway
+    // after its AbortError and 'close' (or crash on its missing handle); it stays destroyed here.
     if (this._aborted) return this
     if (this.write !== Socket.prototype.write) this.write = Socket.prototype.write
     if (this.destroyed) {

@@ -450,8 +450,8 @@ export const connectScenarios: ReadonlyArray<Scenario> = [
     expected: {
       client: [
         {
-          // Node 20-24 revive the socket here and then crash on its missing handle (a TypeError
-          // from internalConnect); compat keeps the aborted socket destroyed.
+          // Node 20-24 revive the socket here and connect it anyway after its AbortError and 'close'
+          // (or crash on its missing handle); compat keeps the aborted socket destroyed.
           "after connect()": {
             readyState: "closed",
             pending: true,
