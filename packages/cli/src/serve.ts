@@ -10,13 +10,13 @@ import * as Options from "@effect/cli/Options"
 import type { Connection, Transport } from "@netfx/core"
 import { Server } from "@netfx/core"
 import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { echo as echoConnection } from "./internal/echo.js"
 import { type CliError, fromListenFailure, usage } from "./internal/exitCode.js"
 import * as format from "./internal/format.js"
 import * as live from "./internal/live.js"
@@ -92,17 +92,6 @@ export interface ServeArgs {
  */
 export type Mode = "echo" | "discard" | "chargen"
 
-/** Sends back every chunk as it arrives (a read loop: cheaper than a stream per connection). */
-const echoHandler = (conn: Connection.Connection) =>
-  Effect.gen(function*() {
-    while (true) {
-      const chunks = yield* conn.read
-      if (Option.isNone(chunks)) break
-      yield* conn.writeAll(Chunk.toReadonlyArray(chunks.value))
-    }
-    yield* conn.end
-  })
-
 const discardHandler = (conn: Connection.Connection) =>
   Effect.gen(function*() {
     while (Option.isSome(yield* conn.read)) {
@@ -132,7 +121,7 @@ const chargenHandler = (conn: Connection.Connection) =>
   )
 
 const handlers: Record<Mode, (conn: Connection.Connection) => Effect.Effect<void, unknown>> = {
-  echo: echoHandler,
+  echo: echoConnection,
   discard: discardHandler,
   chargen: chargenHandler
 }

@@ -4,23 +4,11 @@
  *
  * @internal
  */
-import type { Connection, Transport } from "@netfx/core"
+import type { Transport } from "@netfx/core"
 import { Server } from "@netfx/core"
-import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-
-/** Sends back every chunk as it arrives, then ends its side when the client has ended its own. */
-export const echo = (conn: Connection.Connection): Effect.Effect<void, unknown> =>
-  Effect.gen(function*() {
-    while (true) {
-      const chunks = yield* conn.read
-      if (Option.isNone(chunks)) break
-      yield* conn.writeAll(Chunk.toReadonlyArray(chunks.value))
-    }
-    yield* conn.end
-  })
+import { echo } from "../internal/echo.js"
 
 /** The running server, and how many connections it has accepted so far. */
 export interface EchoServer {
