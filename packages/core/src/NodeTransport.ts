@@ -21,10 +21,10 @@ interface NodeError extends Error {
   readonly port?: number
 }
 
-const toSocketError = (error: NodeError): SocketError =>
+const toSocketError = (error: NodeError, syscall = "socket"): SocketError =>
   new SocketError({
     code: error.code ?? "EUNKNOWN",
-    syscall: error.syscall ?? "socket",
+    syscall: error.syscall ?? syscall,
     cause: error,
     ...(error.errno === undefined ? {} : { errno: error.errno })
   })
@@ -324,15 +324,7 @@ const open = (fd: number, options: { readonly readable: boolean; readonly writab
     Effect.try({
       // Node checks the descriptor's kind (ERR_INVALID_FD_TYPE) and opens it synchronously.
       try: () => new net.Socket({ fd, readable: options.readable, writable: options.writable, allowHalfOpen: true }),
-      catch: (error) => {
-        const failure = error as NodeError
-        return new SocketError({
-          code: failure.code ?? "EUNKNOWN",
-          syscall: failure.syscall ?? "open",
-          cause: failure,
-          ...(failure.errno === undefined ? {} : { errno: failure.errno })
-        })
-      }
+      catch: (error) => toSocketError(error as NodeError, "open")
     }),
     (socket) => Effect.sync(() => socket.destroy())
   ).pipe(Effect.map((socket) => {

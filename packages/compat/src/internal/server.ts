@@ -4,7 +4,7 @@
  * `BlockList`. The rest follows lib/net.js of Node 20, with `maxConnections = 0` dropping every
  * connection as the reference (Node 21 and later) says.
  */
-import { BlockList as CoreBlockList, type NetError, type SocketAddress } from "@netfx/core"
+import { BlockList as CoreBlockList, type NetError } from "@netfx/core"
 import type { Handle, ListenEndpoint, Listener } from "@netfx/core/Transport"
 import { Transport } from "@netfx/core/Transport"
 import * as Cause from "effect/Cause"
@@ -24,15 +24,12 @@ import {
   ERR_SERVER_NOT_RUNNING
 } from "./errors.js"
 import { runNow } from "./runtime.js"
-import { isPipeName, normalizeArgs, Socket, toNumber } from "./socket.js"
+import { familyName, isPipeName, normalizeArgs, Socket, toNumber } from "./socket.js"
 import { errnoException } from "./systemErrors.js"
-import { validatePort } from "./validators.js"
+import { validateAbortSignal, validateNumber, validatePort } from "./validators.js"
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event listeners take any arguments, as in Node
 type Listener_ = (...args: Array<any>) => void
-
-const familyName = (address: SocketAddress.SocketAddress): "IPv4" | "IPv6" =>
-  address.family === "ipv6" ? "IPv6" : "IPv4"
 
 /** A listen failure as Node reports it: `listen EADDRINUSE: address already in use 127.0.0.1:80`. */
 const fromListenError = (error: NetError.ListenError, endpoint: ListenEndpoint): Error => {
@@ -89,16 +86,14 @@ export class Server extends EventEmitter {
       throw new ERR_INVALID_ARG_TYPE("options", "Object", options)
     }
     if (opts.keepAliveInitialDelay !== undefined) {
-      if (typeof opts.keepAliveInitialDelay !== "number") {
-        throw new ERR_INVALID_ARG_TYPE("options.keepAliveInitialDelay", "number", opts.keepAliveInitialDelay)
+      if (validateNumber(opts.keepAliveInitialDelay, "options.keepAliveInitialDelay") < 0) {
+        opts.keepAliveInitialDelay = 0
       }
-      if (opts.keepAliveInitialDelay < 0) opts.keepAliveInitialDelay = 0
     }
     if (opts.highWaterMark !== undefined) {
-      if (typeof opts.highWaterMark !== "number") {
-        throw new ERR_INVALID_ARG_TYPE("options.highWaterMark", "number", opts.highWaterMark)
+      if (validateNumber(opts.highWaterMark, "options.highWaterMark") < 0) {
+        opts.highWaterMark = getDefaultHighWaterMark(false)
       }
-      if (opts.highWaterMark < 0) opts.highWaterMark = getDefaultHighWaterMark(false)
     }
     this.allowHalfOpen = Boolean(opts.allowHalfOpen)
     this.pauseOnConnect = Boolean(opts.pauseOnConnect)
@@ -370,12 +365,8 @@ export class Server extends EventEmitter {
   }
 
   #addAbortSignal(options: Record<string, unknown>): void {
-    const signal = options.signal
-    if (signal === undefined) return
-    if (signal === null || typeof signal !== "object" || !("aborted" in signal)) {
-      throw new ERR_INVALID_ARG_TYPE("options.signal", "AbortSignal", signal)
-    }
-    const abortSignal = signal as AbortSignal
+    const abortSignal = validateAbortSignal(options.signal, "options.signal")
+    if (abortSignal === undefined) return
     const onAborted = () => this.close()
     if (abortSignal.aborted) process.nextTick(onAborted)
     else abortSignal.addEventListener("abort", onAborted, { once: true })

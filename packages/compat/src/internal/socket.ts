@@ -34,7 +34,15 @@ import {
 } from "./errors.js"
 import { runNow, runSyncExit } from "./runtime.js"
 import { exceptionWithHostPort, fromConnectError, fromSocketError } from "./systemErrors.js"
-import { validateInt32, validatePort, validateString } from "./validators.js"
+import {
+  validateAbortSignal,
+  validateBoolean,
+  validateFunction,
+  validateInt32,
+  validateNumber,
+  validatePort,
+  validateString
+} from "./validators.js"
 
 type Callback = (error?: Error | null) => void
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event listeners take any arguments, as in Node
@@ -84,26 +92,6 @@ export const normalizeArgs = (args: ReadonlyArray<unknown>): NormalizedArgs => {
   return normalized
 }
 
-const validateNumber = (value: unknown, name: string): number => {
-  if (typeof value !== "number") throw new ERR_INVALID_ARG_TYPE(name, "number", value)
-  return value
-}
-const validateFunction = (value: unknown, name: string): Listener => {
-  if (typeof value !== "function") throw new ERR_INVALID_ARG_TYPE(name, "Function", value)
-  return value as Listener
-}
-const validateBoolean = (value: unknown, name: string): boolean => {
-  if (typeof value !== "boolean") throw new ERR_INVALID_ARG_TYPE(name, "boolean", value)
-  return value
-}
-const validateAbortSignal = (value: unknown, name: string): AbortSignal => {
-  if (
-    value === undefined ||
-    (value !== null && typeof value === "object" && "aborted" in value)
-  ) return value as AbortSignal
-  throw new ERR_INVALID_ARG_TYPE(name, "AbortSignal", value)
-}
-
 const TIMEOUT_MAX = 2 ** 31 - 1
 
 const nodeMajor = Number(process.versions.node.split(".")[0])
@@ -122,7 +110,8 @@ const getTimerDuration = (msecs: unknown, name: string): number => {
   return value
 }
 
-const familyName = (address: SocketAddress.SocketAddress): "IPv4" | "IPv6" =>
+/** Node's name of an address family: `'IPv4'` or `'IPv6'`. */
+export const familyName = (address: SocketAddress.SocketAddress): "IPv4" | "IPv6" =>
   address.family === "ipv6" ? "IPv6" : "IPv4"
 
 /** The address record Node reads from getsockname/getpeername. */
@@ -495,7 +484,7 @@ export class Socket extends Duplex {
     }
 
     const lookup = options.lookup != null
-      ? validateFunction(options.lookup, "options.lookup")
+      ? validateFunction(options.lookup, "options.lookup") as Listener
       : dns.lookup as unknown as Listener
     const family = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family
     const dnsopts: Record<string, unknown> = { family, hints: (options.hints as number | undefined) || 0 }
@@ -1043,6 +1032,7 @@ export class Socket extends Duplex {
 
   #addAbortSignal(value: unknown): void {
     const signal = validateAbortSignal(value, "options.signal")
+    if (signal === undefined) return
     const onAbort = () => {
       signal.removeEventListener("abort", onAbort)
       this._aborted = true

@@ -66,3 +66,29 @@ export const validatePort = (port: unknown, name = "Port", allowZero = true): nu
   }
   return (port as number) | 0
 }
+
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a number (any number: NaN and infinities too). */
+export const validateNumber = (value: unknown, name: string): number => {
+  if (typeof value !== "number") throw new ERR_INVALID_ARG_TYPE(name, "number", value)
+  return value
+}
+
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a function. */
+export const validateFunction = (value: unknown, name: string): (...args: ReadonlyArray<never>) => unknown => {
+  if (typeof value !== "function") throw new ERR_INVALID_ARG_TYPE(name, "Function", value)
+  return value as (...args: ReadonlyArray<never>) => unknown
+}
+
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is a boolean. */
+export const validateBoolean = (value: unknown, name: string): boolean => {
+  if (typeof value !== "boolean") throw new ERR_INVALID_ARG_TYPE(name, "boolean", value)
+  return value
+}
+
+/** Throws `ERR_INVALID_ARG_TYPE` unless `value` is undefined or an `AbortSignal` (an object with `aborted`). */
+export const validateAbortSignal = (value: unknown, name: string): AbortSignal | undefined => {
+  if (value === undefined || (value !== null && typeof value === "object" && "aborted" in value)) {
+    return value as AbortSignal | undefined
+  }
+  throw new ERR_INVALID_ARG_TYPE(name, "AbortSignal", value)
+}
