@@ -10,7 +10,7 @@
  *
  *   npx tsx --conditions=@netfx/source examples/happy-eyeballs.ts
  */
-import { Connection, NodeTransport, Resolver, Server, SocketAddress, TestTransport } from "@netfx/core"
+import { Connection, NodeTransport, Resolver, Server, TestTransport } from "@netfx/core"
 import { Console, Effect, Exit, Layer, Option, Tracer } from "effect"
 
 /** Runs `effect` under a tracer that keeps every span it starts. */
@@ -70,7 +70,7 @@ const simulated = Effect.gen(function*() {
 
 const loopback = Effect.gen(function*() {
   const server = yield* Server.listen({ host: "127.0.0.1", port: 0 })
-  const port = SocketAddress.isSocketAddress(server.address) ? server.address.port : 0
+  const port = server.address.port
   yield* Console.log(`Real loopback: nothing listens on [::1]:${port}, a server listens on 127.0.0.1:${port}`)
   yield* connectAndTrace({
     host: "localhost",
@@ -79,14 +79,18 @@ const loopback = Effect.gen(function*() {
     lookup: (_host, _options, callback) =>
       callback(null, [{ address: "::1", family: 6 }, { address: "127.0.0.1", family: 4 }])
   })
-}).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode)))
+}).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
 
 Effect.runPromise(
   Effect.zipRight(simulated, loopback).pipe(
-    // A typed failure: had every address failed, here is each attempt with its own error.
+    // A typed failure: had every address failed, here is each attempt with its own error and timing.
     Effect.tapErrorTag(
-      "AllAttemptsFailed",
-      (error) => Console.error(error.attempts.map((a) => `${a.address}: ${a.error.message}`).join("\n"))
+      "ConnectError",
+      (error) =>
+        Console.error(
+          `${error.reason}: ${error.message}\n` +
+            error.attempts.map((a) => `${a.address}: ${a.message} after ${a.duration} ms`).join("\n")
+        )
     )
   )
 )

@@ -30,12 +30,8 @@ const failed = (step: string) => (error: unknown) =>
 const indent = (lines: ReadonlyArray<string>, by = 3) => lines.map((line) => line === "" ? "" : " ".repeat(by) + line)
 
 const timelineLines = (race: happyEyeballs.Race, style: Style.Style): Array<string> => {
-  const attempts = race.timeline.filter((entry) => entry.event._tag === "Attempt").length
-  const failures =
-    race.timeline.filter((entry) =>
-      entry.event._tag === "AttemptFailed" || (race.policy === "sequential" && entry.event._tag === "AttemptTimeout")
-    ).length
-  const rows = race.timeline.map(({ at, event }) => {
+  const losers = race.timeline.filter((entry) => entry.event._tag === "AttemptCancelled").length
+  const rows = race.timeline.filter(({ event }) => event._tag !== "AttemptCancelled").map(({ at, event }) => {
     const time = style.dim(`${at} ms`)
     switch (event._tag) {
       case "Lookup":
@@ -45,18 +41,18 @@ const timelineLines = (race: happyEyeballs.Race, style: Style.Style): Array<stri
       case "AttemptTimeout":
         return [
           time,
-          style.yellow(race.policy === "staggered" ? "no answer" : "timeout"),
+          style.yellow(event.aborted ? "timeout" : "no answer"),
           format.hostPort(event.address, event.port),
-          style.dim(race.policy === "staggered" ? "keeps running; the next attempt starts beside it" : "aborted")
+          style.dim(event.aborted ? "aborted" : "keeps running; the next attempt starts beside it")
         ]
       case "AttemptFailed":
         return [time, style.red("failed"), format.hostPort(event.address, event.port), style.dim(event.error.message)]
+      case "AttemptCancelled":
       case "Connected": {
-        const losers = attempts - failures - 1
         return [
           time,
           style.green(style.bold("connected")),
-          event.address,
+          format.hostPort(event.address, event.port),
           losers > 0
             ? style.dim(`the ${losers === 1 ? "other attempt is" : `${losers} other attempts are`} closed`)
             : ""

@@ -36,7 +36,13 @@ describe("netfx demo", () => {
 
 describe("the Happy Eyeballs step", () => {
   const timeline = (race: happyEyeballs.Race) =>
-    race.timeline.map(({ at, event }) => `${at} ${event._tag}${"address" in event ? ` ${event.address}` : ""}`)
+    race.timeline.map(({ at, event }) =>
+      `${at} ${event._tag}${
+        event._tag === "Lookup"
+          ? ""
+          : ` ${event.address}${event._tag === "AttemptTimeout" && event.aborted ? " aborted" : ""}`
+      }`
+    )
 
   it.effect("staggered (RFC 8305): the slow IPv4 attempt keeps running and wins at 550 ms", () =>
     Effect.gen(function*() {
@@ -48,7 +54,10 @@ describe("the Happy Eyeballs step", () => {
         "250 Attempt 192.0.2.1",
         "500 AttemptTimeout 192.0.2.1",
         "500 Attempt 2001:db8::2",
-        "550 Connected 192.0.2.1:443"
+        "550 Connected 192.0.2.1",
+        // The attempts that lost the race, told apart from failures.
+        "550 AttemptCancelled 2001:db8::1",
+        "550 AttemptCancelled 2001:db8::2"
       ])
     }))
 
@@ -58,11 +67,11 @@ describe("the Happy Eyeballs step", () => {
       assert.deepStrictEqual(timeline(race), [
         "0 Lookup",
         "0 Attempt 2001:db8::1",
-        "250 AttemptTimeout 2001:db8::1",
+        "250 AttemptTimeout 2001:db8::1 aborted",
         "250 Attempt 192.0.2.1",
-        "500 AttemptTimeout 192.0.2.1",
+        "500 AttemptTimeout 192.0.2.1 aborted",
         "500 Attempt 2001:db8::2",
-        "900 Connected [2001:db8::2]:443"
+        "900 Connected 2001:db8::2"
       ])
     }))
 })

@@ -2,30 +2,47 @@
  * A TCP or IPC connection as a scoped resource: its bytes arrive as a backpressured `Stream`,
  * leave through `write` or a `Sink`, and closing the scope closes the socket.
  *
- * `connect` resolves the host with the `Resolver`, drops what the `blockList` blocks, and races the
- * addresses with Happy Eyeballs (RFC 8305) through the `Transport`.
+ * `connect` resolves the host with the `Resolver` (the runtime's own lookup unless you provide
+ * another), drops what the `blockList` blocks, and races the addresses with Happy Eyeballs
+ * (RFC 8305) through the `Transport`. Every way it can fail to reach the peer is one `ConnectError`.
  *
  * @since 0.1.0
  */
 import type * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import type * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import * as BlockList from "./BlockList.js"
 import * as connection from "./internal/connection.js"
-import * as happyEyeballs from "./internal/happyEyeballs.js"
-import { optionalBoolean, optionalDuration, optionalFunction, validate, validatePath } from "./internal/options.js"
+import * as dialer from "./internal/dialer.js"
+import {
+  checkBoolean,
+  checkDuration,
+  checkFunction,
+  checkInt,
+  checkNonEmptyString,
+  checkPath,
+  checkPort,
+  invalid,
+  optionalBoolean,
+  optionalDuration,
+  optionalFunction
+} from "./internal/options.js"
 import * as tracing from "./internal/tracing.js"
 import * as IP from "./IP.js"
-import type { ConnectionError, InvalidArgument, ResolveError, SocketError } from "./NetError.js"
-import { AllAttemptsFailed, Blocked, ConnectError, ConnectTimeout } from "./NetError.js"
+import type { ConnectError, ConnectionError, SocketError } from "./NetError.js"
+import { InvalidArgument } from "./NetError.js"
 import * as Resolver from "./Resolver.js"
 import type { SocketAddress } from "./SocketAddress.js"
 import type { Handle } from "./Transport.js"
@@ -82,15 +99,39 @@ export interface Connection extends Pipeable {
   readonly localAddress: SocketAddress | string | undefined
   /** The peer's address (a `SocketAddress`, or the path of a Unix socket). */
   readonly remoteAddress: SocketAddress | string | undefined
+  /** Bytes received so far. */
   readonly bytesRead: Effect.Effect<number>
+  /** Bytes handed to the system so far. */
   readonly bytesWritten: Effect.Effect<number>
   /** Bytes queued for writing and not yet handed to the system. */
   readonly bufferSize: Effect.Effect<number>
+  /** Where the connection is in its life: both ways open, half-closed either way, or closed. */
+  readonly state: Effect.Effect<State>
+  /**
+   * What belongs to this connection. A server's connection has a scope of its own, closed once the
+   * connection is done (its handler ended; for `Server.listen`, once its socket closed), or at
+   * shutdown; it costs nothing until something is added. A connection from `connect` belongs to
+   * the scope that connected.
+   */
+  readonly scope: Scope.Scope
+  /** Disables Nagle's algorithm (`true`, the default) so that small writes go out at once, or enables it. */
   readonly setNoDelay: (noDelay?: boolean) => Effect.Effect<void>
-  readonly setKeepAlive: (enable?: boolean, initialDelay?: Duration.DurationInput) => Effect.Effect<void>
-  /** Sets the IP type of service byte (0-255). Fails where the runtime cannot set it. */
+  /** Turns TCP keep-alive probes on (after `initialDelay` idle) or off. */
+  readonly setKeepAlive: (
+    enable?: boolean,
+    initialDelay?: Duration.DurationInput
+  ) => Effect.Effect<void, InvalidArgument>
+  /** Sets the IP type of service byte (0-255). Fails where the runtime cannot set it (before Node 24.6). */
   readonly setTypeOfService: (tos: number) => Effect.Effect<void, SocketError>
-  readonly getTypeOfService: Effect.Effect<number>
+  /**
+   * The IP type of service the kernel applied, read back from the socket (the kernel masks the ECN
+   * bits of what was set). Fails where the runtime cannot read it (before Node 24.6).
+   */
+  readonly getTypeOfService: Effect.Effect<number, SocketError>
+  /** Keeps the process alive while the connection is open (the default). */
+  readonly ref: Effect.Effect<void>
+  /** Lets the process exit while the connection is open, as Node's `socket.unref()`. */
+  readonly unref: Effect.Effect<void>
   /**
    * Subscribes to idle periods: the queue receives an item each time nothing was read or written
    * for the idle timeout, as Node's `'timeout'` event (once per idle period; the connection stays
@@ -99,10 +140,24 @@ export interface Connection extends Pipeable {
   readonly subscribeIdle: Effect.Effect<Queue.Dequeue<void>, never, Scope.Scope>
   /**
    * Sets (or with `undefined` or zero, clears) the idle timeout, counted from now. With
-   * `failOnIdle`, the idle timeout fails the connection with `IdleTimeout` and closes it.
+   * `failOnIdle`, the idle timeout fails the connection with `IdleTimeout` and closes it. A negative
+   * or unreadable duration fails with `InvalidArgument`.
    */
-  readonly setIdleTimeout: (timeout: Duration.DurationInput | undefined, failOnIdle?: boolean) => Effect.Effect<void>
+  readonly setIdleTimeout: (
+    timeout: Duration.DurationInput | undefined,
+    failOnIdle?: boolean
+  ) => Effect.Effect<void, InvalidArgument>
 }
+
+/**
+ * Where a connection is in its life: `"Open"` (both ways), `"ReadClosed"` (the peer ended its side;
+ * this side can still write, with `allowHalfOpen`), `"WriteClosed"` (this side ended; the peer can
+ * still send) or `"Closed"`. A `Connection` exists once connected, so it is never connecting.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type State = "Open" | "ReadClosed" | "WriteClosed" | "Closed"
 
 /**
  * Tells whether a value is a `Connection`.
@@ -114,22 +169,22 @@ export const isConnection = (u: unknown): u is Connection => Predicate.hasProper
 
 /**
  * What `connect` reports while it works, for logs, metrics and the compat package's events
- * (`lookup`, `connectionAttempt`, `connectionAttemptFailed`, `connectionAttemptTimeout`).
+ * (`lookup`, `connectionAttempt`, `connectionAttemptFailed`, `connectionAttemptTimeout`). `index`
+ * is the attempt's position in the race; `elapsed` of `Connected` counts from the start of the
+ * connect, lookup included.
+ *
+ * - `AttemptTimeout`: the attempt's delay passed with no answer; `aborted` tells whether it was
+ *   aborted (the `sequential` policy, as Node does) or keeps running beside the next one
+ *   (`staggered`, RFC 8305).
+ * - `AttemptFailed`: the attempt failed (refused, unreachable, ...).
+ * - `AttemptCancelled`: the attempt was stopped without an answer: it lost the race to another
+ *   attempt, or the connect ended (timeout, interruption).
+ * - `Connected`: which attempt won, and after how long.
  *
  * @since 0.1.0
  * @category models
  */
-export type ConnectEvent =
-  | { readonly _tag: "Lookup"; readonly host: string; readonly addresses: ReadonlyArray<Resolver.ResolvedAddress> }
-  | { readonly _tag: "Attempt"; readonly address: string; readonly port: number; readonly family: 4 | 6 }
-  | {
-    readonly _tag: "AttemptFailed"
-    readonly address: string
-    readonly port: number
-    readonly family: 4 | 6
-    readonly error: ConnectError
-  }
-  | { readonly _tag: "AttemptTimeout"; readonly address: string; readonly port: number; readonly family: 4 | 6 }
+export type ConnectEvent = dialer.Event
 
 /**
  * Options of both kinds of connection.
@@ -138,20 +193,18 @@ export type ConnectEvent =
  * @category models
  */
 export interface CommonOptions {
-  /** Fail with `ConnectTimeout` when no connection is made in this time (lookup included). */
+  /** Fail with `ConnectError` (`reason: "Timeout"`) when no connection is made in this time (lookup included). */
   readonly timeout?: Duration.DurationInput | undefined
   /** When false (the default, as in Node), the peer's FIN ends our side too. */
   readonly allowHalfOpen?: boolean | undefined
   /** Bytes read ahead of the consumer before the socket is paused. Default 64 KiB. */
   readonly readHighWaterMark?: number | undefined
-  /** Report (on `idle`) each period of this long without reads or writes. None by default. */
+  /** Report (on `subscribeIdle`) each period of this long without reads or writes. None by default. */
   readonly idleTimeout?: Duration.DurationInput | undefined
   /** With `idleTimeout`: fail the connection with `IdleTimeout` and close it instead. */
   readonly failOnIdle?: boolean | undefined
   /** How long closing the scope waits for queued bytes to be flushed. Default 2 seconds. */
   readonly closeTimeout?: Duration.DurationInput | undefined
-  /** Called on each step of the connection (lookup, attempts). Must not throw. */
-  readonly onEvent?: ((event: ConnectEvent) => void) | undefined
 }
 
 /**
@@ -182,14 +235,29 @@ export interface TcpOptions extends CommonOptions {
    * `staggered` (the default): RFC 8305, earlier attempts keep running when the next starts.
    * `sequential`: Node's own behaviour, each attempt is aborted when its delay passes.
    */
-  readonly autoSelectFamilyPolicy?: happyEyeballs.Policy | undefined
-  /** The Connection Attempt Delay: default 250 ms, kept within [10 ms, 2 s] (RFC 8305 §5, §8). */
+  readonly autoSelectFamilyPolicy?: Policy | undefined
+  /**
+   * The Connection Attempt Delay (RFC 8305 §5; the attempt timeout of the `sequential` policy).
+   * Default: the runtime's (`net.getDefaultAutoSelectFamilyAttemptTimeout()`: 250 ms on Node 20
+   * and 24, 500 ms later). At least 10 ms, as in Node; a longer delay is honoured as given (RFC
+   * 8305 recommends at most 2 s; the choice is yours).
+   */
   readonly autoSelectFamilyAttemptDelay?: Duration.DurationInput | undefined
   /** How many addresses of the first family are tried before the other family (default 1). */
   readonly firstFamilyCount?: number | undefined
   /** Addresses this blocks are never dialled. */
   readonly blockList?: BlockList.BlockList | undefined
+  /** Called on each step of the connection (lookup, attempts, the winner). Must not throw. */
+  readonly onEvent?: ((event: ConnectEvent) => void) | undefined
 }
+
+/**
+ * How a race of several addresses runs: `staggered` (RFC 8305) or `sequential` (Node's).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Policy = "staggered" | "sequential"
 
 /**
  * A Unix domain socket (or a Linux abstract socket, a path starting with `\0`).
@@ -208,25 +276,14 @@ export interface IpcOptions extends CommonOptions {
 export type ConnectOptions = TcpOptions | IpcOptions
 
 /**
- * Why `connect` failed.
+ * Why `connect` failed: it could not connect (`ConnectError`, whatever the reason), its options were
+ * bad (`InvalidArgument`), or the runtime cannot apply an option (`SocketError`
+ * `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`, for `typeOfService` before Node 24.6).
  *
  * @since 0.1.0
  * @category errors
  */
-export type ConnectFailure =
-  | ConnectError
-  | AllAttemptsFailed
-  | Blocked
-  | ConnectTimeout
-  | ResolveError
-  | InvalidArgument
-  | SocketError
-
-const DEFAULT_DELAY = Duration.millis(250)
-const MIN_DELAY = Duration.millis(10)
-const MAX_DELAY = Duration.seconds(2)
-
-const isIpc = (options: ConnectOptions): options is IpcOptions => "path" in options && options.path !== undefined
+export type ConnectFailure = ConnectError | InvalidArgument | SocketError
 
 const commonFields = {
   timeout: optionalDuration,
@@ -234,13 +291,13 @@ const commonFields = {
   readHighWaterMark: Schema.optional(Schema.Int.pipe(Schema.positive())),
   idleTimeout: optionalDuration,
   failOnIdle: optionalBoolean,
-  closeTimeout: optionalDuration,
-  onEvent: optionalFunction
+  closeTimeout: optionalDuration
 }
 
 /**
- * The schema `connect` validates TCP options with. Also usable to decode options from
- * configuration (durations as numbers of milliseconds or as text such as `"5 seconds"`).
+ * The schema of TCP options, to decode them from configuration (durations as numbers of
+ * milliseconds or as text such as `"5 seconds"`; a negative or unreadable one is rejected).
+ * `connect` checks the same rules directly.
  *
  * @since 0.1.0
  * @category schemas
@@ -262,11 +319,12 @@ export const TcpOptionsSchema = Schema.Struct({
   autoSelectFamilyPolicy: Schema.optional(Schema.Literal("staggered", "sequential")),
   autoSelectFamilyAttemptDelay: optionalDuration,
   firstFamilyCount: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))),
-  blockList: Schema.optional(BlockList.BlockListFromSelf)
+  blockList: Schema.optional(BlockList.BlockListFromSelf),
+  onEvent: optionalFunction
 })
 
 /**
- * The schema `connect` validates IPC options with.
+ * The schema of IPC options, to decode them from configuration.
  *
  * @since 0.1.0
  * @category schemas
@@ -276,145 +334,237 @@ export const IpcOptionsSchema = Schema.Struct({
   path: Schema.NonEmptyString
 })
 
-// Which of Node's codes a bad field gets (lib/net.js validators; see node-net-behaviour.md §5.2).
-const fieldCodes: Record<string, InvalidArgument["code"]> = {
-  port: "ERR_SOCKET_BAD_PORT",
-  localPort: "ERR_SOCKET_BAD_PORT",
-  localAddress: "ERR_INVALID_IP_ADDRESS",
-  family: "ERR_INVALID_ARG_VALUE",
-  autoSelectFamilyPolicy: "ERR_INVALID_ARG_VALUE",
-  typeOfService: "ERR_OUT_OF_RANGE",
-  firstFamilyCount: "ERR_OUT_OF_RANGE",
-  readHighWaterMark: "ERR_OUT_OF_RANGE",
-  hints: "ERR_INVALID_ARG_VALUE"
+const MIN_ATTEMPT_DELAY = 10
+
+/** A connect's options, checked: what to dial, and what the connection is made with. */
+interface Checked {
+  readonly plan: dialer.Plan
+  readonly connection: connection.Options
+  readonly noDelay: boolean
+  readonly keepAlive: number | undefined
+  readonly typeOfService: number | undefined
 }
 
-const clampDelay = (delay: Duration.DurationInput | undefined, policy: happyEyeballs.Policy): Duration.Duration => {
-  const decoded = Duration.decode(delay ?? DEFAULT_DELAY)
-  const atLeast = Duration.max(decoded, MIN_DELAY)
-  // Node only has a floor of 10 ms; RFC 8305 also caps the delay at 2 s.
-  return policy === "staggered" ? Duration.min(atLeast, MAX_DELAY) : atLeast
+/** The connection options, from checked common options; the shared defaults when none is set. */
+const connectionOptions = (
+  options: CommonOptions,
+  closeTimeout: Duration.Duration | undefined,
+  idleTimeout: Duration.Duration | undefined
+): connection.Options =>
+  options.allowHalfOpen === undefined && options.readHighWaterMark === undefined && closeTimeout === undefined &&
+    idleTimeout === undefined
+    ? connection.defaultOptions
+    : {
+      allowHalfOpen: options.allowHalfOpen ?? false,
+      readHighWaterMark: options.readHighWaterMark ?? connection.defaultOptions.readHighWaterMark,
+      closeTimeout: closeTimeout ?? connection.defaultOptions.closeTimeout,
+      idleTimeout: idleTimeout === undefined ? 0 : Duration.toMillis(idleTimeout),
+      failOnIdle: options.failOnIdle ?? false
+    }
+
+const isDuration = (u: Duration.Duration | InvalidArgument | undefined): u is Duration.Duration | undefined =>
+  u === undefined || Duration.isDuration(u)
+
+/**
+ * Checks `connect`'s options directly (a schema decode costs more than the rest of a connect), with
+ * Node's codes: `ERR_SOCKET_BAD_PORT`, `ERR_INVALID_IP_ADDRESS`, `ERR_OUT_OF_RANGE`, ...
+ */
+const check = (options: ConnectOptions): Checked | InvalidArgument => {
+  if (typeof options !== "object" || options === null) {
+    return invalid("ERR_INVALID_ARG_TYPE", "options", options, "must be of type object")
+  }
+  const bad = checkBoolean(options.allowHalfOpen, "allowHalfOpen") ??
+    checkInt(options.readHighWaterMark, "readHighWaterMark", 1) ??
+    checkBoolean(options.failOnIdle, "failOnIdle")
+  if (bad !== undefined) return bad
+  const timeout = checkDuration(options.timeout, "timeout")
+  if (!isDuration(timeout)) return timeout
+  const idleTimeout = checkDuration(options.idleTimeout, "idleTimeout")
+  if (!isDuration(idleTimeout)) return idleTimeout
+  const closeTimeout = checkDuration(options.closeTimeout, "closeTimeout")
+  if (!isDuration(closeTimeout)) return closeTimeout
+  const timeoutMillis = timeout === undefined ? undefined : Duration.toMillis(timeout)
+  const made = connectionOptions(options, closeTimeout, idleTimeout)
+
+  if ("path" in options && options.path !== undefined) {
+    const path = options.path
+    const badPath = checkNonEmptyString(path, "path") ?? checkPath(path)
+    if (badPath !== undefined) return badPath
+    return {
+      plan: { _tag: "Ipc", path, timeout: timeoutMillis },
+      connection: made,
+      noDelay: false,
+      keepAlive: undefined,
+      typeOfService: undefined
+    }
+  }
+
+  const tcp = options as TcpOptions
+  const family = tcp.family ?? 0
+  const policy = tcp.autoSelectFamilyPolicy ?? "staggered"
+  const badTcp = checkPort(tcp.port, "port") ??
+    (tcp.host === undefined ? undefined : checkNonEmptyString(tcp.host, "host")) ??
+    (tcp.localAddress === undefined || (typeof tcp.localAddress === "string" && IP.isIP(tcp.localAddress) !== 0)
+      ? undefined
+      : invalid("ERR_INVALID_IP_ADDRESS", "localAddress", tcp.localAddress, "must be an IP address")) ??
+    (tcp.localPort === undefined ? undefined : checkPort(tcp.localPort, "localPort")) ??
+    (family === 0 || family === 4 || family === 6
+      ? undefined
+      : invalid("ERR_INVALID_ARG_VALUE", "family", family, "must be 0, 4 or 6")) ??
+    checkInt(tcp.hints, "hints", 0) ??
+    checkFunction(tcp.lookup, "lookup") ??
+    checkBoolean(tcp.noDelay, "noDelay") ??
+    checkBoolean(tcp.keepAlive, "keepAlive") ??
+    checkInt(tcp.typeOfService, "typeOfService", 0, 255) ??
+    checkBoolean(tcp.autoSelectFamily, "autoSelectFamily") ??
+    (policy === "staggered" || policy === "sequential"
+      ? undefined
+      : invalid("ERR_INVALID_ARG_VALUE", "autoSelectFamilyPolicy", policy, "must be 'staggered' or 'sequential'")) ??
+    checkInt(tcp.firstFamilyCount, "firstFamilyCount", 1) ??
+    (tcp.blockList === undefined || BlockList.isBlockList(tcp.blockList)
+      ? undefined
+      : invalid("ERR_INVALID_ARG_TYPE", "blockList", tcp.blockList, "must be a BlockList")) ??
+    checkFunction(tcp.onEvent, "onEvent")
+  if (badTcp !== undefined) return badTcp
+  const keepAliveDelay = checkDuration(tcp.keepAliveInitialDelay, "keepAliveInitialDelay")
+  if (!isDuration(keepAliveDelay)) return keepAliveDelay
+  const attemptDelay = checkDuration(tcp.autoSelectFamilyAttemptDelay, "autoSelectFamilyAttemptDelay")
+  if (!isDuration(attemptDelay)) return attemptDelay
+
+  const firstFamilyCount = tcp.firstFamilyCount ?? 1
+  const delay = attemptDelay === undefined ? undefined : Math.max(MIN_ATTEMPT_DELAY, Duration.toMillis(attemptDelay))
+  return {
+    plan: {
+      _tag: "Tcp",
+      host: tcp.host ?? "localhost",
+      port: tcp.port,
+      family,
+      hints: tcp.hints,
+      localAddress: tcp.localAddress,
+      localPort: tcp.localPort,
+      // Node autoselects only without a family or a local address (lib/net.js lookupAndConnect).
+      autoSelect: (tcp.autoSelectFamily ?? true) && family === 0 && tcp.localAddress === undefined,
+      race: delay === undefined && policy === "staggered"
+        ? undefined
+        : policy === "staggered"
+        ? { _tag: "Staggered", attemptDelay: delay!, firstFamilyCount }
+        : { _tag: "Sequential", attemptTimeout: delay ?? 250, firstFamilyCount },
+      firstFamilyCount,
+      blockList: tcp.blockList,
+      timeout: timeoutMillis,
+      resolver: tcp.lookup === undefined ? undefined : Resolver.fromNodeLookup(tcp.lookup),
+      onEvent: tcp.onEvent
+    },
+    connection: made,
+    noDelay: tcp.noDelay === true,
+    keepAlive: tcp.keepAlive === true
+      ? (keepAliveDelay === undefined ? 0 : Duration.toMillis(keepAliveDelay))
+      : undefined,
+    typeOfService: tcp.typeOfService
+  }
 }
 
-const dialIpc = (options: IpcOptions) =>
-  Effect.gen(function*() {
-    yield* validate(IpcOptionsSchema, options, fieldCodes)
-    yield* validatePath(options.path)
-    const transport = yield* Transport
-    return yield* transport.connect({ _tag: "Ipc", path: options.path })
+/** The services of the connecting fiber, as a dial needs them. */
+const servicesOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): dialer.Services => {
+  const context = fiber.currentContext
+  const tracer = tracing.tracerOf(fiber)
+  return {
+    transport: Context.unsafeGet(context as Context.Context<Transport>, Transport),
+    resolver: Context.get(context as Context.Context<never>, Resolver.Resolver),
+    clock: Context.get(fiber.currentDefaultServices, Clock.Clock),
+    tracer,
+    parentSpan: tracer === undefined ? undefined : fiber.currentSpan
+  }
+}
+
+/**
+ * What a connect leaves to its scope: nothing yet, the raw handle (`dial`), or the connection.
+ * Registered before the dial starts, so that whatever the dial gives is always released.
+ */
+class Owned {
+  handle: Handle | undefined = undefined
+  connection: connection.ConnectionImpl | undefined = undefined
+  readonly release: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.connection !== undefined) return this.connection.close
+    this.handle?.destroy()
+    return Effect.void
+  })
+}
+
+/** Runs a checked dial in the current fiber, its result owned by the fiber's scope. */
+const run = <A>(
+  options: ConnectOptions,
+  made: (handle: Handle, checked: Checked, owned: Owned, clock: Clock.Clock, scope: Scope.Scope) => A
+): Effect.Effect<A, ConnectFailure, Scope.Scope | Transport> =>
+  Effect.withFiberRuntime((fiber) => {
+    const checked = check(options)
+    if (checked instanceof InvalidArgument) return Effect.fail(checked)
+    const services = servicesOf(fiber)
+    const scope = Context.unsafeGet(fiber.currentContext as Context.Context<Scope.Scope>, Scope.Scope)
+    const owned = new Owned()
+    return Effect.zipRight(
+      Scope.addFinalizer(scope, owned.release),
+      Effect.async<A, ConnectError>((resume) => {
+        const dial = new dialer.Dial(checked.plan, services, (exit) => {
+          if (Exit.isFailure(exit)) return resume(Exit.failCause(exit.cause))
+          owned.handle = exit.value
+          resume(Effect.succeed(made(exit.value, checked, owned, services.clock, scope)))
+        })
+        dial.start()
+        return Effect.sync(() => dial.cancel())
+      })
+    )
   })
 
-const dialTcp = (options: TcpOptions) =>
-  Effect.gen(function*() {
-    yield* validate(TcpOptionsSchema, options, fieldCodes)
-    const transport = yield* Transport
-    const emit = options.onEvent ?? (() => {})
-    const host = options.host ?? "localhost"
-    const port = options.port
-    const family = options.family ?? 0
-
-    const resolver = options.lookup === undefined ? yield* Resolver.Resolver : Resolver.fromNodeLookup(options.lookup)
-    const resolved = yield* resolver.lookup(host, { family, hints: options.hints })
-    if (IP.isIP(host) === 0) emit({ _tag: "Lookup", host, addresses: resolved })
-
-    const allowed = options.blockList === undefined
-      ? resolved
-      : resolved.filter((a) => !BlockList.check(options.blockList!, a.address, a.family === 4 ? "ipv4" : "ipv6"))
-    if (allowed.length === 0) {
-      return yield* new Blocked({ host, addresses: resolved.map((a) => a.address) })
-    }
-
-    const local = { localAddress: options.localAddress, localPort: options.localPort }
-    const attempt = (candidate: happyEyeballs.Candidate) => transport.connect({ _tag: "Tcp", ...candidate, ...local })
-
-    // Node autoselects only without a family or a local address (lib/net.js lookupAndConnect).
-    const autoSelect = (options.autoSelectFamily ?? true) && family === 0 && options.localAddress === undefined
-    let handle
-    if (!autoSelect || allowed.length === 1) {
-      const first = allowed[0]!
-      const candidate = { address: first.address, port, family: first.family }
-      emit({ _tag: "Attempt", ...candidate })
-      handle = yield* attempt(candidate).pipe(
-        happyEyeballs.withAttemptSpan(candidate),
-        Effect.tapError((error) => Effect.sync(() => emit({ _tag: "AttemptFailed", ...candidate, error })))
-      )
-    } else {
-      const policy = options.autoSelectFamilyPolicy ?? "staggered"
-      const candidates = happyEyeballs
-        .interleave(allowed, options.firstFamilyCount ?? 1)
-        .map((a) => ({ address: a.address, port, family: a.family }))
-      handle = yield* happyEyeballs.race(candidates, {
-        policy,
-        delay: clampDelay(options.autoSelectFamilyAttemptDelay, policy),
-        attempt,
-        timeoutError: (c) =>
-          new ConnectError({ code: "ETIMEDOUT", syscall: "connect", address: c.address, port: c.port }),
-        onEvent: (event) =>
-          emit(
-            {
-              _tag: event._tag,
-              ...event.candidate,
-              ...("error" in event ? { error: event.error } : {})
-            } as ConnectEvent
-          )
-      }).pipe(
-        Effect.mapError((failures) =>
-          new AllAttemptsFailed({
-            host,
-            port,
-            attempts: failures.map((f) => ({ ...f.candidate, error: f.error })) as [
-              AllAttemptsFailed["attempts"][0],
-              ...Array<AllAttemptsFailed["attempts"][0]>
-            ]
-          })
-        )
-      )
-    }
-
-    return handle
-  })
-
-const connectTcp = (options: TcpOptions) =>
-  Effect.gen(function*() {
-    const handle = yield* dialTcp(options)
-    const conn = yield* connection.make(handle, connection.resolveOptions(options))
-    if (options.noDelay) yield* conn.setNoDelay(true)
-    if (options.keepAlive) yield* conn.setKeepAlive(true, options.keepAliveInitialDelay ?? 0)
-    // Applied once connected, as Node does; a runtime that cannot set it fails the connect with a
-    // typed SocketError (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) rather than ignoring the option.
-    if (options.typeOfService !== undefined) yield* conn.setTypeOfService(options.typeOfService)
-    return conn
-  })
+const makeConnection = (
+  handle: Handle,
+  checked: Checked,
+  owned: Owned,
+  clock: Clock.Clock,
+  scope: Scope.Scope
+): connection.ConnectionImpl => {
+  const conn = connection.make(handle, checked.connection, clock, scope)
+  owned.connection = conn
+  if (checked.noDelay) handle.setNoDelay(true)
+  if (checked.keepAlive !== undefined) handle.setKeepAlive(true, checked.keepAlive)
+  return conn
+}
 
 /**
  * Opens a connection and keeps it open for the life of the enclosing scope.
  *
- * TCP: the host is resolved with the `Resolver` (IP literals skip it), addresses the `blockList`
- * blocks are dropped, and the rest are raced with Happy Eyeballs (RFC 8305) unless
- * `autoSelectFamily: false`, a `family` or a `localAddress` is given. IPC: `path` names a Unix
- * socket; a path too long for the platform fails before any system call.
+ * TCP: the host is resolved with the `Resolver` (IP literals skip it; without a `Resolver` in the
+ * context, the runtime's own lookup), addresses the `blockList` blocks are dropped, and the rest
+ * are raced with Happy Eyeballs (RFC 8305) unless `autoSelectFamily: false`, a `family` or a
+ * `localAddress` is given. IPC: `path` names a Unix socket; a path too long for the platform fails
+ * before any system call.
+ *
+ * Whatever stops it from connecting (the name does not resolve, every address is blocked or
+ * refused, the `timeout` passes) fails with one `ConnectError`, whose `reason` and `attempts` say
+ * what happened; bad options fail with `InvalidArgument`.
  *
  * @example
- * import { Connection, NodeTransport, Resolver } from "@netfx/core"
- * import { Effect, Layer } from "effect"
+ * import { Connection, NodeTransport, Server } from "@netfx/core"
+ * import { Effect } from "effect"
  *
  * const program = Effect.gen(function*() {
- *   const conn = yield* Connection.connect({ host: "localhost", port: 8080 })
+ *   const server = yield* Server.serve({ host: "127.0.0.1", port: 0 }, (conn) => conn.end)
+ *   const conn = yield* Connection.connect({ host: "127.0.0.1", port: server.address.port })
  *   yield* conn.write("ping")
- * }).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode)))
+ * }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
  *
  * @since 0.1.0
  * @category constructors
  */
 export const connect = (
   options: ConnectOptions
-): Effect.Effect<Connection, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> =>
-  withConnectTimeout(
-    options,
-    isIpc(options)
-      ? Effect.flatMap(dialIpc(options), (handle) => connection.make(handle, connection.resolveOptions(options)))
-      : connectTcp(options)
-  )
+): Effect.Effect<Connection, ConnectFailure, Scope.Scope | Transport> => {
+  const connected = run(options, makeConnection)
+  // Applied once connected, as Node does; a runtime that cannot set it fails the connect with a
+  // typed SocketError (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) rather than ignoring the option.
+  const tos = "path" in options ? undefined : (options as TcpOptions).typeOfService
+  return tos === undefined ? connected : Effect.tap(connected, (conn) => conn.setTypeOfService(tos))
+}
 
 /**
  * Everything `connect` does to reach the peer (validation, lookup, block list, the Happy Eyeballs
@@ -425,43 +575,129 @@ export const connect = (
  * `keepAlive`, `typeOfService`) are left to the caller.
  *
  * @example
- * import { Connection, NodeTransport, Resolver } from "@netfx/core"
- * import { Effect, Layer } from "effect"
+ * import { Connection, NodeTransport, Server } from "@netfx/core"
+ * import { Effect } from "effect"
  *
  * const program = Effect.gen(function*() {
- *   const handle = yield* Connection.dial({ host: "127.0.0.1", port: 8080 })
+ *   const server = yield* Server.serve({ host: "127.0.0.1", port: 0 }, (conn) => conn.end)
+ *   const handle = yield* Connection.dial({ host: "127.0.0.1", port: server.address.port })
  *   handle.write("ping")
  *   // Sends FIN once "ping" is written; the scope then closes the socket.
  *   yield* Effect.async<void>((resume) => handle.end(() => resume(Effect.void)))
- * }).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode)))
+ * }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
  *
  * @since 0.1.0
  * @category constructors
  */
-export const dial = (
-  options: ConnectOptions
-): Effect.Effect<Handle, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> =>
-  withConnectTimeout(options, isIpc(options) ? dialIpc(options) : dialTcp(options))
+export const dial = (options: ConnectOptions): Effect.Effect<Handle, ConnectFailure, Scope.Scope | Transport> =>
+  run(options, (handle) => handle)
 
-const withConnectTimeout = <A>(
-  options: ConnectOptions,
-  open: Effect.Effect<A, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>
-): Effect.Effect<A, ConnectFailure, Scope.Scope | Transport | Resolver.Resolver> => {
-  if (options.timeout === undefined) return open.pipe(tracing.withSpan("netfx.connect", { captureStackTrace: false }))
-  const timeout = Duration.decode(options.timeout)
-  return open.pipe(
-    Effect.timeoutFail({
-      duration: timeout,
-      onTimeout: () =>
-        new ConnectTimeout({
-          host: isIpc(options) ? options.path : options.host ?? "localhost",
-          ...(isIpc(options) ? {} : { port: options.port }),
-          timeout: Duration.toMillis(timeout)
-        })
-    }),
-    tracing.withSpan("netfx.connect", { captureStackTrace: false })
-  )
+/**
+ * The services `unsafeDial` runs with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DialServices {
+  readonly transport: Transport["Type"]
+  /** Default: the runtime's own lookup. */
+  readonly resolver?: Resolver.Service | undefined
+  /** Default: the runtime's clock. */
+  readonly clock?: Clock.Clock | undefined
 }
+
+/**
+ * `dial` at the level of callbacks, for adapters that have no fiber to run it in (`@netfx/compat`'s
+ * `net.Socket`): no fiber, no scope, one small state machine. `onDone` is called once, with the
+ * connected handle (the caller's to close) or why it failed, and never before `unsafeDial` returns
+ * unless the options are bad or the lookup answered at once. The returned `cancel` stops the dial
+ * and releases everything it opened; after `onDone` it does nothing.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unsafeDial = (
+  options: ConnectOptions,
+  services: DialServices,
+  onDone: (exit: Exit.Exit<Handle, ConnectError | InvalidArgument>) => void
+): { readonly cancel: () => void } => {
+  const checked = check(options)
+  if (checked instanceof InvalidArgument) {
+    onDone(Exit.fail(checked))
+    return { cancel: () => {} }
+  }
+  const dial = new dialer.Dial(checked.plan, {
+    transport: services.transport,
+    resolver: services.resolver ?? Resolver.node,
+    clock: services.clock ?? Clock.make(),
+    tracer: undefined,
+    parentSpan: undefined
+  }, onDone)
+  dial.start()
+  return dial
+}
+
+/**
+ * The order in which a race tries the addresses of a host (RFC 8305 §4): repeated addresses
+ * removed, then `firstFamilyCount` addresses of the first address's family, one of the other, one
+ * of the first, and so on. What `connect` does, for adapters that must report the same order.
+ *
+ * @example
+ * import { Connection } from "@netfx/core"
+ *
+ * const order = Connection.raceOrder([
+ *   { address: "::1", family: 6 },
+ *   { address: "::2", family: 6 },
+ *   { address: "127.0.0.1", family: 4 }
+ * ]) // ::1, 127.0.0.1, ::2
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const raceOrder: <A extends { readonly address: string; readonly family: 4 | 6 }>(
+  addresses: ReadonlyArray<A>,
+  firstFamilyCount?: number
+) => Array<A> = dialer.interleave
+
+/**
+ * Runs `effect` in a fiber that belongs to the connection: it gets the connection's own `scope`
+ * (so what it acquires is released when the connection is done, not when the server stops), and it
+ * is interrupted when that scope closes. For the connections of `Server.listen`, whose stream hands
+ * them out with no handler around them; `Server.serve` does this for its handler itself.
+ *
+ * @example
+ * import { Connection, NodeTransport, Server } from "@netfx/core"
+ * import { Effect, Stream } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const server = yield* Server.listen({ host: "127.0.0.1", port: 0 })
+ *   yield* server.connections.pipe(
+ *     Stream.runForEach((conn) => Connection.fork(conn, Stream.run(conn.stream, conn.sink))),
+ *     Effect.fork
+ *   )
+ * }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const fork: {
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R>
+  ): (self: Connection) => Effect.Effect<Fiber.RuntimeFiber<A, E>, never, Exclude<R, Scope.Scope>>
+  <A, E, R>(
+    self: Connection,
+    effect: Effect.Effect<A, E, R>
+  ): Effect.Effect<Fiber.RuntimeFiber<A, E>, never, Exclude<R, Scope.Scope>>
+} = ((...args: Array<unknown>) => {
+  if (args.length === 1) {
+    const effect = args[0] as Effect.Effect<unknown, unknown, unknown>
+    return (self: Connection) => forkIn(self, effect)
+  }
+  return forkIn(args[0] as Connection, args[1] as Effect.Effect<unknown, unknown, unknown>)
+}) as never
+
+const forkIn = <A, E, R>(self: Connection, effect: Effect.Effect<A, E, R>) =>
+  Effect.forkIn(Scope.extend(effect, self.scope), self.scope)
 
 /**
  * The bytes of a connection until the peer ends, as one array. For tests and small protocols.

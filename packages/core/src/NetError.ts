@@ -74,107 +74,130 @@ const hostPort = (address: string | undefined, port: number | undefined): string
   address === undefined ? "" : port === undefined ? ` ${address}` : ` ${address}:${port}`
 
 /**
- * A connection attempt failed: refused, unreachable, timed out, blocked by the system.
+ * One connection attempt that did not give the connection: the address tried, why it failed, and
+ * when (milliseconds since the connect began, and how long the attempt ran).
  *
- * `code` is the system's (`ECONNREFUSED`, `ENETUNREACH`, `ETIMEDOUT`, `ENOENT` for a missing Unix
- * socket, ...), `syscall` is `connect`, and the message is Node's: `connect ECONNREFUSED 127.0.0.1:8080`.
+ * `error` is the system's (`ECONNREFUSED`, `ENETUNREACH`, `ENOENT` for a missing Unix socket, ...), or
+ * `ETIMEDOUT` for an attempt that the sequential race's attempt timeout or the connect timeout cut
+ * short. `message` is Node's for the same failure: `connect ECONNREFUSED 127.0.0.1:8080`, with
+ * ` - Local (127.0.0.1:5000)` when the attempt was bound to a local address and port.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export class ConnectAttempt extends Schema.Class<ConnectAttempt>("@netfx/core/ConnectAttempt")({
+  /** The IP address tried, or the path of a Unix socket. */
+  address: Schema.String,
+  port: Schema.optional(Schema.Number),
+  family: Schema.optional(Schema.Literal(4, 6)),
+  localAddress: Schema.optional(Schema.String),
+  localPort: Schema.optional(Schema.Number),
+  error: Schema.suspend((): Schema.Schema<SocketError> => Schema.instanceOf(SocketError)),
+  /** When the attempt started, in milliseconds since the connect began. */
+  startedAt: Schema.Number,
+  /** How long the attempt ran, in milliseconds. */
+  duration: Schema.Number
+}) {
+  /** The system's code of the attempt's failure. */
+  get code(): string {
+    return this.error.code
+  }
+  /** Node's message for the failure: `connect ECONNREFUSED 127.0.0.1:8080`. */
+  get message(): string {
+    const local = this.localAddress === undefined
+      ? ""
+      : ` - Local (${this.localAddress}${this.localPort === undefined ? "" : `:${this.localPort}`})`
+    return `${this.error.syscall} ${this.error.code}${hostPort(this.address, this.port)}${local}`
+  }
+}
+
+/**
+ * Why a connect failed, in `ConnectError.reason`:
+ *
+ * - `"Lookup"`: the host name could not be resolved (`cause` is the `ResolveError`: `ENOTFOUND`, ...).
+ * - `"Blocked"`: every address of the destination is blocked by the outbound `blockList`; nothing
+ *   was dialled (`blocked` lists them).
+ * - `"Attempts"`: every address was tried and none could be connected (`attempts` lists each).
+ * - `"Timeout"`: the connect timeout passed first (`attempts` lists what was tried meanwhile).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const ConnectErrorReason = Schema.Literal("Lookup", "Blocked", "Attempts", "Timeout")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type ConnectErrorReason = typeof ConnectErrorReason.Type
+
+/**
+ * Could not connect: the one error for every way a connect can fail to reach its peer, whatever DNS
+ * answered (one address or several), so that one `Effect.catchTag("ConnectError", ...)` handles them
+ * all. `reason` says which way (see `ConnectErrorReason`); `attempts` lists every address tried, in
+ * the order the attempts started, with its error and timing.
+ *
+ * `code` is Node's code for the same failure: the first attempt's (`ECONNREFUSED`, as Node's
+ * `AggregateError` has it), `ETIMEDOUT` for the connect timeout, `ERR_IP_BLOCKED`, or the lookup's
+ * (`ENOTFOUND`). The message of a single attempt is Node's: `connect ECONNREFUSED 127.0.0.1:8080`.
+ *
+ * @example
+ * import { Connection, NodeTransport } from "@netfx/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Connection.connect({ host: "127.0.0.1", port: 1, timeout: "2 seconds" }).pipe(
+ *   Effect.as("connected"),
+ *   Effect.catchTag("ConnectError", (error) =>
+ *     Effect.succeed(`${error.reason}: ${error.message} (${error.attempts.length} attempt(s))`)),
+ *   Effect.scoped,
+ *   Effect.provide(NodeTransport.layer)
+ * )
  *
  * @since 0.1.0
  * @category errors
  */
 export class ConnectError extends Schema.TaggedError<ConnectError>("@netfx/core/ConnectError")("ConnectError", {
-  code: Schema.String,
-  errno: Schema.optional(Schema.Number),
-  syscall: Schema.String,
-  address: Schema.optional(Schema.String),
+  reason: ConnectErrorReason,
+  /** The host asked for (a name or an IP address), or the path of a Unix socket. */
+  host: Schema.String,
   port: Schema.optional(Schema.Number),
+  /** Every attempt made, in the order they started (none when nothing was dialled). */
+  attempts: Schema.Array(ConnectAttempt),
+  /** `"Blocked"`: the addresses the block list refused. */
+  blocked: Schema.optional(Schema.Array(Schema.String)),
+  /** `"Timeout"`: the connect timeout, in milliseconds. */
+  timeout: Schema.optional(Schema.Number),
+  /** `"Lookup"`: the resolver's `ResolveError`. */
   cause: Schema.optional(Schema.Defect)
 }) {
-  override get message(): string {
-    return `${this.syscall} ${this.code}${hostPort(this.address, this.port)}`
-  }
-}
-
-/**
- * One failed attempt of an autoselection race.
- *
- * @since 0.1.0
- * @category models
- */
-export const AttemptFailure = Schema.Struct({
-  address: Schema.String,
-  port: Schema.Number,
-  family: Schema.Literal(4, 6),
-  error: Schema.instanceOf(ConnectError)
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type AttemptFailure = typeof AttemptFailure.Type
-
-/**
- * Every address of the destination was tried and none could be connected. `attempts` lists each
- * attempt in the order it started, with its error; `code` is the first attempt's, as Node's
- * `AggregateError` has it.
- *
- * @since 0.1.0
- * @category errors
- */
-export class AllAttemptsFailed extends Schema.TaggedError<AllAttemptsFailed>("@netfx/core/AllAttemptsFailed")(
-  "AllAttemptsFailed",
-  {
-    host: Schema.String,
-    port: Schema.Number,
-    attempts: Schema.NonEmptyArray(AttemptFailure)
-  }
-) {
+  /** Node's code for the failure. */
   get code(): string {
-    return this.attempts[0].error.code
+    switch (this.reason) {
+      case "Lookup":
+        return (this.cause as { readonly code?: string } | undefined)?.code ?? "ENOTFOUND"
+      case "Blocked":
+        return "ERR_IP_BLOCKED"
+      case "Timeout":
+        return "ETIMEDOUT"
+      case "Attempts":
+        return this.attempts[0]?.code ?? "ECONNREFUSED"
+    }
   }
   override get message(): string {
-    const list = this.attempts.map((a) => a.error.message).join(", ")
-    return `connect to ${this.host}:${this.port} failed after ${this.attempts.length} attempts: ${list}`
-  }
-}
-
-/**
- * Every address of the destination is blocked by the outbound `blockList`: nothing was dialled.
- * `code` is Node's `ERR_IP_BLOCKED`.
- *
- * @since 0.1.0
- * @category errors
- */
-export class Blocked extends Schema.TaggedError<Blocked>("@netfx/core/Blocked")("Blocked", {
-  host: Schema.String,
-  addresses: Schema.Array(Schema.String)
-}) {
-  get code(): "ERR_IP_BLOCKED" {
-    return "ERR_IP_BLOCKED"
-  }
-  override get message(): string {
-    return `IP(${this.addresses.join(", ")}) is blocked by net.BlockList`
-  }
-}
-
-/**
- * The connection could not be established within the connect timeout (lookup and every attempt
- * included).
- *
- * @since 0.1.0
- * @category errors
- */
-export class ConnectTimeout extends Schema.TaggedError<ConnectTimeout>("@netfx/core/ConnectTimeout")("ConnectTimeout", {
-  host: Schema.String,
-  port: Schema.optional(Schema.Number),
-  timeout: Schema.Number
-}) {
-  get code(): "ETIMEDOUT" {
-    return "ETIMEDOUT"
-  }
-  override get message(): string {
-    return `connect ETIMEDOUT${hostPort(this.host, this.port)} (no connection after ${this.timeout} ms)`
+    switch (this.reason) {
+      case "Lookup":
+        return this.cause instanceof Error ? this.cause.message : `getaddrinfo ${this.code} ${this.host}`
+      case "Blocked":
+        return `IP(${(this.blocked ?? []).join(", ")}) is blocked by net.BlockList`
+      case "Timeout":
+        return `connect ETIMEDOUT${hostPort(this.host, this.port)} (no connection after ${this.timeout} ms)`
+      case "Attempts": {
+        if (this.attempts.length === 1) return this.attempts[0]!.message
+        const list = this.attempts.map((a) => a.message).join(", ")
+        const where = this.port === undefined ? this.host : `${this.host}:${this.port}`
+        return `connect to ${where} failed after ${this.attempts.length} attempts: ${list}`
+      }
+    }
   }
 }
 

@@ -8,9 +8,18 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as net from "node:net"
 import * as util from "node:util"
-import { ConnectError, ListenError, SocketError } from "./NetError.js"
+import { ListenError, SocketError } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
-import type { Endpoint, Handle, HandleEvents, ListenEndpoint, Listener, ListenerEvents } from "./Transport.js"
+import type {
+  ConnectCallbacks,
+  Endpoint,
+  Handle,
+  HandleEvents,
+  ListenEndpoint,
+  Listener,
+  ListenerEvents,
+  PendingConnect
+} from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 interface NodeError extends Error {
@@ -29,15 +38,6 @@ const toSocketError = (error: NodeError, syscall = "socket"): SocketError =>
     ...(error.errno === undefined ? {} : { errno: error.errno })
   })
 
-const toConnectError = (error: NodeError, endpoint: Endpoint): ConnectError =>
-  new ConnectError({
-    code: error.code ?? "EUNKNOWN",
-    syscall: error.syscall ?? "connect",
-    cause: error,
-    ...(error.errno === undefined ? {} : { errno: error.errno }),
-    ...(endpoint._tag === "Tcp" ? { address: endpoint.address, port: endpoint.port } : { address: endpoint.path })
-  })
-
 const socketAddress = (
   address: string | undefined,
   family: string | undefined,
@@ -52,7 +52,8 @@ const socketAddress = (
 type Peer = { readonly _tag: "Tcp" } | { readonly _tag: "Ipc"; readonly path: string }
 
 const kHandle = Symbol("netfx.handle")
-type HandledSocket = net.Socket & { [kHandle]?: NodeHandle }
+const kConnecting = Symbol("netfx.connecting")
+type HandledSocket = net.Socket & { [kHandle]?: NodeHandle; [kConnecting]?: Connecting | undefined }
 
 function onData(this: HandledSocket, chunk: Uint8Array) {
   this[kHandle]!.events!.onData(chunk)
@@ -74,7 +75,7 @@ function onClose(this: HandledSocket) {
  * A runtime socket as a `Handle`. A class rather than an object of closures: servers hold
  * thousands of these, and methods on the prototype cost nothing per socket.
  */
-class NodeHandle implements Handle {
+class NodeHandle implements Handle, PendingConnect {
   constructor(readonly socket: net.Socket, readonly endpoint: Peer) {}
 
   events: HandleEvents | undefined = undefined
@@ -158,6 +159,24 @@ class NodeHandle implements Handle {
       catch: (error) => toSocketError({ ...(error as NodeError), syscall: "setsockopt" })
     })
   }
+  getTypeOfService(): Effect.Effect<number, SocketError> {
+    const socket = this.socket
+    return Effect.try({
+      // What the kernel applied (it masks the ECN bits), as socket.getTypeOfService reads it (Node 24.6+).
+      try: () => {
+        const get = (socket as unknown as { getTypeOfService?: () => number }).getTypeOfService
+        if (typeof get !== "function") {
+          throw Object.assign(new Error("getTypeOfService"), { code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" })
+        }
+        return get.call(socket)
+      },
+      catch: (error) => toSocketError({ ...(error as NodeError), syscall: "getsockopt" })
+    })
+  }
+  /** An attempt in progress abandoned: its socket is closed. */
+  cancel(): void {
+    this.socket.destroy()
+  }
   bytesRead(): number {
     return this.socket.bytesRead
   }
@@ -181,45 +200,54 @@ class NodeHandle implements Handle {
   }
 }
 
+const tcpPeer: Peer = { _tag: "Tcp" }
+
 const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => new NodeHandle(socket, endpoint)
 
-const connect = (endpoint: Endpoint) =>
-  Effect.acquireRelease(
-    // allowHalfOpen: the Connection decides what a peer's FIN does to our side.
-    Effect.sync(() => new net.Socket({ allowHalfOpen: true })),
-    (socket) => Effect.sync(() => socket.destroy())
-  ).pipe(
-    Effect.flatMap((socket) =>
-      Effect.async<Handle, ConnectError>((resume) => {
-        const onError = (error: NodeError) => {
-          socket.off("connect", onConnect)
-          resume(Effect.fail(toConnectError(error, endpoint)))
-        }
-        const onConnect = () => {
-          socket.off("error", onError)
-          resume(Effect.succeed(makeHandle(socket, endpoint)))
-        }
-        socket.once("error", onError)
-        socket.once("connect", onConnect)
-        // Reads wait for the Connection's consumer: nothing flows before `listen`.
-        socket.pause()
-        if (endpoint._tag === "Ipc") {
-          socket.connect({ path: endpoint.path })
-        } else {
-          socket.connect({
-            host: endpoint.address,
-            port: endpoint.port,
-            family: endpoint.family,
-            autoSelectFamily: false,
-            ...(endpoint.localAddress === undefined ? {} : { localAddress: endpoint.localAddress }),
-            ...(endpoint.localPort === undefined ? {} : { localPort: endpoint.localPort })
-          })
-        }
-        // Interrupted while connecting: abandon the attempt and close its socket now.
-        return Effect.sync(() => socket.destroy())
-      })
-    )
-  )
+/** Waits for a connecting socket's outcome: a handle for the caller, or the attempt's error. */
+class Connecting {
+  constructor(readonly handle: NodeHandle, readonly callbacks: ConnectCallbacks) {}
+}
+
+function onConnectingError(this: HandledSocket, error: NodeError) {
+  const connecting = this[kConnecting]!
+  this[kConnecting] = undefined
+  this.off("connect", onConnected)
+  connecting.handle.socket.destroy()
+  connecting.callbacks.onError(toSocketError(error, "connect"))
+}
+
+function onConnected(this: HandledSocket) {
+  const connecting = this[kConnecting]!
+  this[kConnecting] = undefined
+  this.off("error", onConnectingError)
+  connecting.callbacks.onConnect(connecting.handle)
+}
+
+const connect = (endpoint: Endpoint, callbacks: ConnectCallbacks): PendingConnect => {
+  // allowHalfOpen: the Connection decides what a peer's FIN does to our side.
+  const socket = new net.Socket({ allowHalfOpen: true }) as HandledSocket
+  const handle = new NodeHandle(socket, endpoint._tag === "Ipc" ? { _tag: "Ipc", path: endpoint.path } : tcpPeer)
+  socket[kConnecting] = new Connecting(handle, callbacks)
+  // Listeners shared by every socket, which find their attempt on the socket.
+  socket.once("error", onConnectingError)
+  socket.once("connect", onConnected)
+  // Reads wait for the Connection's consumer: nothing flows before `listen`.
+  socket.pause()
+  if (endpoint._tag === "Ipc") {
+    socket.connect({ path: endpoint.path })
+  } else {
+    socket.connect({
+      host: endpoint.address,
+      port: endpoint.port,
+      family: endpoint.family,
+      autoSelectFamily: false,
+      ...(endpoint.localAddress === undefined ? {} : { localAddress: endpoint.localAddress }),
+      ...(endpoint.localPort === undefined ? {} : { localPort: endpoint.localPort })
+    })
+  }
+  return handle
+}
 
 // `reusePort` arrived in Node 22.12 and 23.1; older runtimes ignore the option silently.
 const reusePortSupported = (() => {
@@ -252,7 +280,7 @@ const listen = (endpoint: ListenEndpoint) =>
         port: endpoint.port
       })
     }
-    const peer: Peer = endpoint._tag === "Ipc" ? { _tag: "Ipc", path: endpoint.path } : { _tag: "Tcp" }
+    const peer: Peer = endpoint._tag === "Ipc" ? { _tag: "Ipc", path: endpoint.path } : tcpPeer
     return yield* Effect.acquireRelease(
       Effect.suspend(() => {
         // allowHalfOpen and pauseOnConnect: each Connection decides what a FIN does, and reads only
@@ -334,10 +362,19 @@ const open = (fd: number, options: { readonly readable: boolean; readonly writab
     return makeHandle(socket, peer)
   }))
 
+// Node 20+ (and Bun, Deno) have it; a runtime without it gets RFC 8305's recommended 250 ms.
+const defaultAttemptDelay = (): number =>
+  typeof net.getDefaultAutoSelectFamilyAttemptTimeout === "function"
+    ? net.getDefaultAutoSelectFamilyAttemptTimeout()
+    : 250
+
 /**
  * The runtime's sockets as a `Transport`.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Transport> = Layer.succeed(Transport, Transport.of({ connect, listen, open }))
+export const layer: Layer.Layer<Transport> = Layer.succeed(
+  Transport,
+  Transport.of({ connect, listen, open, defaultAttemptDelay })
+)

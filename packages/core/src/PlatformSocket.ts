@@ -73,7 +73,10 @@ const writeError = (cause: ConnectionError): Socket.SocketError =>
   new Socket.SocketGenericError({ reason: "Write", cause })
 
 const openError = (cause: Connection.ConnectFailure): Socket.SocketError =>
-  new Socket.SocketGenericError({ reason: cause._tag === "ConnectTimeout" ? "OpenTimeout" : "Open", cause })
+  new Socket.SocketGenericError({
+    reason: cause._tag === "ConnectError" && cause.reason === "Timeout" ? "OpenTimeout" : "Open",
+    cause
+  })
 
 /**
  * Reads the session until the peer ends, one chunk at a time: the next read waits for the

@@ -34,8 +34,10 @@
  *   `ListenError` (`EADDRINUSE`, ...) or `InvalidArgument` for options Node would throw on.
  * - The handler's context has no `NodeSocket.NetSocket`.
  *
- * As in NodeSocketServer, connections accepted before `run` starts wait, open, for it, and a handler
- * that needs a `Scope` gets `run`'s caller's. Several `run`s at once share the connections, each
+ * As in NodeSocketServer, connections accepted before `run` starts wait, open, for it. Unlike it, a
+ * handler that needs a `Scope` gets its connection's own (closed when the handler ends), not `run`'s
+ * caller's: what a handler acquires is released with its connection. (The platform's `run` type
+ * still asks the caller for a `Scope`; none of the handlers' resources go there.) Several `run`s at once share the connections, each
  * going to one of them (NodeSocketServer gives new ones to the latest `run`).
  *
  * Node's default `allowHalfOpen: false` applies: the peer's FIN ends this side as soon as it arrives,
@@ -55,10 +57,12 @@ import * as FiberRef from "effect/FiberRef"
 import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Connection from "./Connection.js"
-import * as internalServer from "./internal/server.js"
+import type { ConnectionImpl } from "./internal/connection.js"
+import { isServerImpl } from "./internal/server.js"
 import { ServerClosed } from "./NetError.js"
 import * as PlatformSocket from "./PlatformSocket.js"
 import * as Server from "./Server.js"
@@ -101,25 +105,34 @@ const runServer = <R, E, _>(
   handler: (socket: Socket.Socket) => Effect.Effect<_, E, R>,
   options: PlatformSocket.Options | undefined
 ): Effect.Effect<never, SocketServer.SocketServerError, R> =>
-  // A scope by hand rather than Effect.scoped, which would put its own Scope in the handlers' context:
-  // as in NodeSocketServer, a handler that needs a Scope gets the caller's.
   Effect.acquireUseRelease(
     Scope.make(),
     (scope) =>
       Effect.gen(function*() {
-        // The handlers run in the server's own set, which its shutdown interrupts once the deadline
-        // has passed and before it closes the connections still open, as it does `Server.serve`'s:
-        // a handler cut short sees its interruption, not the end of its connection. A server that is
-        // not `Server.listen`'s gets a set here, added before the shutdown finalizer so that it runs
-        // after it: the handlers finish (up to the deadline) before the set interrupts what is left.
-        const handlers = internalServer.handlers.get(server) ??
-          (yield* Scope.extend(FiberSet.make<void, never>(), scope))
+        // The handlers run as the server's own, which its shutdown interrupts once the deadline has
+        // passed and before it closes the connections still open, as it does `Server.serve`'s: a
+        // handler cut short sees its interruption, not the end of its connection. Each handler gets
+        // its connection's own scope as its `Scope`. A server that is not netfx's own gets a set
+        // here, added before the shutdown finalizer so that it runs after it.
+        const runtime = yield* Effect.runtime<R>()
+        const fork = isServerImpl(server)
+          ? (connection: Connection.Connection, effect: Effect.Effect<void, never, R>) =>
+            void server.fork(connection as ConnectionImpl, effect, runtime, false)
+          : yield* Effect.map(
+            Scope.extend(FiberSet.make<void, never>(), scope),
+            (handlers) => {
+              const run = Runtime.runFork(runtime)
+              return (connection: Connection.Connection, effect: Effect.Effect<void, never, R>) => {
+                const fiber = run(Scope.extend(effect, connection.scope))
+                Effect.runSync(FiberSet.add(handlers, fiber))
+              }
+            }
+          )
         yield* Scope.addFinalizer(scope, server.shutdown)
-        const runFork = yield* FiberSet.runtime(handlers)<R>()
-        yield* Stream.runForEach(server.connections, (connection) =>
-          Effect.sync(() => {
-            runFork(serveConnection(connection, handler, options))
-          }))
+        yield* Stream.runForEach(
+          server.connections,
+          (connection) => Effect.sync(() => fork(connection, serveConnection(connection, handler, options)))
+        )
         // The stream ends when the server stops accepting: let its shutdown drain the handlers.
         yield* server.awaitShutdown
         return yield* new SocketServer.SocketServerError({ reason: "Unknown", cause: new ServerClosed() })

@@ -47,8 +47,24 @@ export interface ResolvedAddress {
 }
 
 /**
- * The name lookup service: `lookup(host, options)` gives every address of `host` (at least one), or
+ * What a resolver does: `lookup(host, options)` gives every address of `host` (at least one), or
  * fails with `ResolveError`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  readonly lookup: (
+    host: string,
+    options?: LookupOptions
+  ) => Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError>
+}
+
+/**
+ * The name lookup service. Optional: without one in the context, names are looked up with the
+ * runtime's own `dns.lookup` (`node`), as `net.connect` does; provide another (`layerStatic`,
+ * `layerFromNodeLookup`, your own) to change that. A connect to an IP address or a Unix socket never
+ * asks it.
  *
  * An IP literal is its own answer, with the family of the literal: like `net.connect` and
  * `dns.lookup`, the `family` option does not apply to it (`127.0.0.1` with `family: 6` gives
@@ -62,17 +78,14 @@ export interface ResolvedAddress {
  *   const resolver = yield* Resolver.Resolver
  *   const addresses = yield* resolver.lookup("localhost", { family: 4 })
  *   return addresses.map((a) => a.address)
- * }).pipe(Effect.provide(Resolver.layerNode))
+ * })
  *
  * @since 0.1.0
  * @category services
  */
-export class Resolver extends Context.Tag("@netfx/core/Resolver")<Resolver, {
-  readonly lookup: (
-    host: string,
-    options?: LookupOptions
-  ) => Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError>
-}>() {}
+export class Resolver extends Context.Reference<Resolver>()("@netfx/core/Resolver", {
+  defaultValue: (): Service => node
+}) {}
 
 /**
  * The options a `NodeLookupFunction` receives: those `net.connect` gives its `lookup` option, with
@@ -146,27 +159,26 @@ export const make = (
     host: string,
     options: LookupOptions
   ) => Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError>
-): Resolver["Type"] =>
-  Resolver.of({
-    lookup: (host, options = {}) => {
-      // lib/net.js lookupAndConnect: `if (isIP(host))` connects at once, whatever `family` says.
-      const literal = isIP(host)
-      const addresses: Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError> = literal === 0
-        ? lookup(host, options)
-        : Effect.succeed([{ address: host, family: literal }])
-      return Effect.flatMap(tracing.enabled, (on) =>
-        on
-          ? Effect.useSpan(
-            "netfx.lookup",
-            { attributes: { host, family: options.family ?? 0 }, captureStackTrace: false },
-            (span) =>
-              Effect.tap(addresses, (found) => span.attribute("addresses", found.length)).pipe(
-                Effect.withParentSpan(span)
-              )
-          )
-          : addresses)
-    }
-  })
+): Service => ({
+  lookup: (host, options = {}) => {
+    // lib/net.js lookupAndConnect: `if (isIP(host))` connects at once, whatever `family` says.
+    const literal = isIP(host)
+    const addresses: Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError> = literal === 0
+      ? lookup(host, options)
+      : Effect.succeed([{ address: host, family: literal }])
+    return Effect.flatMap(tracing.enabled, (on) =>
+      on
+        ? Effect.useSpan(
+          "netfx.lookup",
+          { attributes: { host, family: options.family ?? 0 }, captureStackTrace: false },
+          (span) =>
+            Effect.tap(addresses, (found) => span.attribute("addresses", found.length)).pipe(
+              Effect.withParentSpan(span)
+            )
+        )
+        : addresses)
+  }
+})
 
 const isWindows = process.platform === "win32"
 
@@ -251,7 +263,7 @@ const validate = (
   return Effect.fail(invalid(hostname, field(answer[0], "address"), field(answer[0], "family")))
 }
 
-const fromCallback = (lookup: NodeLookupFunction): Resolver["Type"] =>
+const fromCallback = (lookup: NodeLookupFunction): Service =>
   make((host, options) =>
     Effect.suspend(() => {
       // The lookup cannot be cancelled (getaddrinfo runs on the libuv thread pool): after an
@@ -298,7 +310,7 @@ const fromCallback = (lookup: NodeLookupFunction): Resolver["Type"] =>
  * @since 0.1.0
  * @category services
  */
-export const node: Resolver["Type"] = fromCallback((hostname, options, callback) => {
+export const node: Service = fromCallback((hostname, options, callback) => {
   // dns.lookup answers an empty name with an empty list (ENOTFOUND here) and a DEP0118 warning.
   if (hostname === "") return callback(null, [])
   // `order` exists since Node 20.13 and 22.1 and wins over `verbatim`; older runtimes read `verbatim`.
@@ -343,7 +355,7 @@ export const layerNode: Layer.Layer<Resolver> = Layer.succeed(Resolver, node)
  * @since 0.1.0
  * @category constructors
  */
-export const fromNodeLookup = (lookup: NodeLookupFunction): Resolver["Type"] => fromCallback(lookup)
+export const fromNodeLookup = (lookup: NodeLookupFunction): Service => fromCallback(lookup)
 
 /**
  * Provides the `Resolver` with a function in the shape of `net.connect`'s `lookup` option (see
@@ -379,7 +391,7 @@ export const layerFromNodeLookup = (lookup: NodeLookupFunction): Layer.Layer<Res
  * @since 0.1.0
  * @category constructors
  */
-export const fromTable = (table: Readonly<Record<string, ReadonlyArray<string>>>): Resolver["Type"] => {
+export const fromTable = (table: Readonly<Record<string, ReadonlyArray<string>>>): Service => {
   // A Map, not the record itself, so that names such as `constructor` or `__proto__` are only names.
   const names = new Map<string, ReadonlyArray<string>>()
   for (const [name, addresses] of Object.entries(table)) names.set(name.toLowerCase(), [...addresses])

@@ -3,40 +3,48 @@
  * stream; `serve` runs a handler for each one. Closing the scope shuts the server down: it stops
  * accepting at once, lets open connections finish up to a deadline, then closes what is left.
  *
+ * Each connection has a scope of its own: what a `serve` handler acquires (a subscription, a
+ * resource with `Effect.acquireRelease`) is released when its connection is done, not when the
+ * server stops.
+ *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Deferred from "effect/Deferred"
+import type * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import * as Exit from "effect/Exit"
-import * as FiberSet from "effect/FiberSet"
 import type { Pipeable } from "effect/Pipeable"
-import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
-import * as PubSub from "effect/PubSub"
-import * as Queue from "effect/Queue"
+import type * as Queue from "effect/Queue"
+import type * as Runtime from "effect/Runtime"
 import * as Schema from "effect/Schema"
-import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import * as BlockList from "./BlockList.js"
 import type * as Connection from "./Connection.js"
 import * as connection from "./internal/connection.js"
-import { optionalBoolean, optionalDuration, optionalFunction, validate, validatePath } from "./internal/options.js"
-import * as internalServer from "./internal/server.js"
+import {
+  checkDuration,
+  optionalBoolean,
+  optionalDuration,
+  optionalFunction,
+  validate,
+  validatePath
+} from "./internal/options.js"
+import type { Settings } from "./internal/server.js"
+import { ServerImpl, TypeId as ServerTypeId } from "./internal/server.js"
+import { withSpan } from "./internal/tracing.js"
 import * as IP from "./IP.js"
-import type { ListenError, SocketError } from "./NetError.js"
+import type { ConnectionError, ListenError, SocketError } from "./NetError.js"
 import { InvalidArgument } from "./NetError.js"
 import { isSocketAddress, type SocketAddress } from "./SocketAddress.js"
-import type { Handle, ListenEndpoint, Listener } from "./Transport.js"
+import type { ListenEndpoint, Listener } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 /**
  * @since 0.1.0
  * @category type ids
  */
-export const TypeId: unique symbol = Symbol.for("@netfx/core/Server")
+export const TypeId: typeof ServerTypeId = ServerTypeId
 
 /**
  * @since 0.1.0
@@ -45,8 +53,34 @@ export const TypeId: unique symbol = Symbol.for("@netfx/core/Server")
 export type TypeId = typeof TypeId
 
 /**
- * What a server reports: connections it dropped (over `maxConnections`, or a peer the `blockList`
- * blocks), accept errors, and handlers that failed. Nothing is dropped silently.
+ * Why a server closed a connection as soon as it was accepted: over `maxConnections`, or a peer the
+ * `blockList` blocks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DropReason = "maxConnections" | "blockList"
+
+/**
+ * Where a shutdown is: it `StoppedAccepting` (the listener is closed), it is `Draining` the `open`
+ * connections (up to `shutdownTimeout`), its `DeadlineReached` with `open` connections still open
+ * (their handlers are interrupted, the connections closed), and it is `Closed`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ShutdownStage = "StoppedAccepting" | "Draining" | "DeadlineReached" | "Closed"
+
+/**
+ * What a server reports. Nothing is dropped silently:
+ *
+ * - `Drop`: a connection closed as soon as it was accepted (see `DropReason`).
+ * - `AcceptError`: accepting failed (`EMFILE`, ...); the server goes on.
+ * - `HandlerFailed`: a `serve` handler failed or died (not interrupted); its connection was reset.
+ *   `remote` is always the peer's address.
+ * - `ConnectionFailed`: a handler ended because its connection failed under it (the peer reset it,
+ *   a write after the peer left, an idle timeout with `failOnIdle`): the peer's doing, not a bug.
+ * - `Shutdown`: each stage of a shutdown, with how many connections are open.
  *
  * @since 0.1.0
  * @category models
@@ -54,7 +88,7 @@ export type TypeId = typeof TypeId
 export type ServerEvent =
   | {
     readonly _tag: "Drop"
-    readonly reason: "maxConnections" | "blockList"
+    readonly reason: DropReason
     readonly local: SocketAddress | string | undefined
     readonly remote: SocketAddress | string | undefined
   }
@@ -64,21 +98,29 @@ export type ServerEvent =
     readonly remote: SocketAddress | string | undefined
     readonly cause: Cause.Cause<unknown>
   }
+  | {
+    readonly _tag: "ConnectionFailed"
+    readonly remote: SocketAddress | string | undefined
+    readonly error: ConnectionError
+  }
+  | { readonly _tag: "Shutdown"; readonly stage: ShutdownStage; readonly open: number }
 
 /**
- * A listening server. Its scope owns it and every connection it accepted.
+ * A listening server, whose `address` is a `SocketAddress` for TCP and the socket's path for IPC.
+ * Its scope owns it and every connection it accepted.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Server extends Pipeable {
+export interface Server<Address extends SocketAddress | string = SocketAddress | string> extends Pipeable {
   readonly [TypeId]: TypeId
   /** The bound address: a `SocketAddress` with the port the system chose, or the socket's path. */
-  readonly address: SocketAddress | string
+  readonly address: Address
   /**
    * The accepted connections (with `listen`; `serve` gives them to its handler instead). Each
-   * stays open until it is closed, by its peer or by the consumer, or until the server shuts down.
-   * The stream ends when the server stops accepting.
+   * stays open until it is closed, by its peer or by the consumer, or until the server shuts down;
+   * its own `scope` closes with it (see `Connection.fork`). The stream ends when the server stops
+   * accepting.
    */
   readonly connections: Stream.Stream<Connection.Connection>
   /** How many accepted connections are open now. */
@@ -92,7 +134,19 @@ export interface Server extends Pipeable {
   readonly shutdown: Effect.Effect<void>
   /** Completes once the server has shut down, whatever started it (scope, `shutdown`, signal). */
   readonly awaitShutdown: Effect.Effect<void>
+  /** Keeps the process alive while the server listens (the default). */
+  readonly ref: Effect.Effect<void>
+  /** Lets the process exit while the server listens (a command that serves until told otherwise). */
+  readonly unref: Effect.Effect<void>
 }
+
+/**
+ * The address type of a server listening with options `O`: the path for IPC, else a `SocketAddress`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AddressOf<O> = O extends { readonly path: string } ? string : SocketAddress
 
 /**
  * Tells whether a value is a `Server`.
@@ -291,197 +345,174 @@ const endpointOf = (options: ListenOptions): Effect.Effect<ListenEndpoint, Inval
     }
   })
 
-const start = <E, R>(
+/**
+ * Whether a server keeps a connection it has just accepted: `undefined` to keep it, or why it
+ * drops it. Node's rule (lib/net.js `onconnection`): over `maxConnections` (open connections, this
+ * one not counted, `>= maxConnections`) first, then a peer the `blockList` blocks. One pure rule for
+ * `Server` and `@netfx/compat`'s `net.Server`.
+ *
+ * @example
+ * import { Server, SocketAddress } from "@netfx/core"
+ *
+ * const peer = SocketAddress.unsafeMake({ address: "10.0.0.7", port: 40000 })
+ * Server.dropReason({ maxConnections: 100 }, 100, peer) // "maxConnections"
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const dropReason = (
+  options: { readonly maxConnections?: number | undefined; readonly blockList?: BlockList.BlockList | undefined },
+  open: number,
+  remote: SocketAddress | string | undefined
+): DropReason | undefined => {
+  if (options.maxConnections !== undefined && open >= options.maxConnections) return "maxConnections"
+  if (options.blockList !== undefined && isSocketAddress(remote) && BlockList.check(options.blockList, remote)) {
+    return "blockList"
+  }
+  return undefined
+}
+
+const durationFields = ["shutdownTimeout", "keepAliveInitialDelay", "idleTimeout", "closeTimeout"] as const
+
+/** Checks the options and gives what the server runs with. */
+const settingsOf = (
+  options: ServeOptions
+): Effect.Effect<{ endpoint: ListenEndpoint; settings: Settings }, InvalidArgument> =>
+  Effect.gen(function*() {
+    if (typeof options !== "object" || options === null) {
+      return yield* new InvalidArgument({
+        code: "ERR_INVALID_ARG_TYPE",
+        argument: "options",
+        value: options,
+        reason: "must be of type object"
+      })
+    }
+    const durations: Partial<Record<(typeof durationFields)[number], Duration.Duration>> = {}
+    for (const field of durationFields) {
+      const checked = checkDuration(options[field], field)
+      if (checked instanceof InvalidArgument) return yield* checked
+      if (checked !== undefined) durations[field] = checked
+    }
+    const endpoint = yield* endpointOf(options)
+    const settings: Settings = {
+      maxConnections: options.maxConnections,
+      blockList: options.blockList,
+      shutdownTimeout: durations.shutdownTimeout ?? Duration.seconds(10),
+      onEvent: options.onEvent,
+      noDelay: options.noDelay === true,
+      keepAlive: options.keepAlive === true
+        ? Duration.toMillis(durations.keepAliveInitialDelay ?? Duration.zero)
+        : undefined,
+      connection: {
+        allowHalfOpen: options.allowHalfOpen ?? false,
+        readHighWaterMark: options.highWaterMark ?? connection.defaultOptions.readHighWaterMark,
+        closeTimeout: durations.closeTimeout ?? connection.defaultOptions.closeTimeout,
+        idleTimeout: durations.idleTimeout === undefined ? 0 : Duration.toMillis(durations.idleTimeout),
+        failOnIdle: options.failOnIdle ?? false
+      }
+    }
+    return { endpoint, settings }
+  })
+
+const start = <Address extends SocketAddress | string, E, R>(
   options: ServeOptions,
   handler: ((connection: Connection.Connection) => Effect.Effect<void, E, R>) | undefined
-): Effect.Effect<Server, ListenFailure, Scope.Scope | Transport | R> =>
+): Effect.Effect<Server<Address>, ListenFailure, Scope.Scope | Transport | Exclude<R, Scope.Scope>> =>
   Effect.gen(function*() {
-    const endpoint = yield* endpointOf(options)
+    const { endpoint, settings } = yield* settingsOf(options)
     const transport = yield* Transport
     const listener: Listener = yield* transport.listen(endpoint)
-    // What a connection makes on first use and keeps for its life (its idle timer) lives in a scope
-    // of its own, forked from this one; the connection closes it when its socket closes. Made before
-    // the shutdown finalizer is added, so that closing the caller's scope runs the shutdown (and its
-    // drain) first.
-    const connectionsScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-    const runFork = yield* FiberSet.makeRuntime<R>()
-    const handlers = yield* FiberSet.make<void, never>()
-    // One fiber per connection, the handler's, started by the accept callback itself.
-    const runHandler = yield* FiberSet.runtime(handlers)<R>()
     const clock = yield* Effect.clock
-    const accepted = yield* Queue.unbounded<Connection.Connection>()
-    const events = yield* PubSub.unbounded<ServerEvent>()
-    // The connections whose socket is open. A connection is no scope's: the server closes it when
-    // its handler ends or when the server shuts down, and it leaves this set when its socket closes,
-    // whoever closed it. No scope, finalizer or fiber per connection beyond the handler's own.
-    const open = new Set<Connection.Connection>()
-    const semaphore = options.concurrency === undefined ? undefined : yield* Effect.makeSemaphore(options.concurrency)
-    let accepting = true
-    let drainedWaker: (() => void) | undefined
-    const connectionOptions: connection.Options = {
-      ...connection.resolveOptions({ ...options, readHighWaterMark: options.highWaterMark }),
-      onClose: (conn) => {
-        open.delete(conn)
-        if (open.size === 0) drainedWaker?.()
-      }
+    const serving = handler === undefined ? undefined : {
+      handler: handler as (conn: Connection.Connection) => Effect.Effect<void, unknown, unknown>,
+      runtime: (yield* Effect.runtime<never>()) as Runtime.Runtime<unknown>,
+      semaphore: options.concurrency === undefined ? undefined : yield* Effect.makeSemaphore(options.concurrency)
     }
-    const keepAliveMillis = Duration.toMillis(Duration.decode(options.keepAliveInitialDelay ?? 0))
-
-    const report = (event: ServerEvent) => {
-      options.onEvent?.(event)
-      events.unsafeOffer(event)
-    }
-
-    // A finished handler's connection is closed gracefully; a failed one's is reset, and reported
-    // with the peer's address (read now if the handler did not read it: undefined once the socket
-    // has closed, as in Node). The fiber ends without waiting for the socket to close: `open` keeps
-    // the connection until it has, and the shutdown waits for that.
-    const finish = (conn: connection.ConnectionImpl, exit: Exit.Exit<void, E>): Effect.Effect<void> => {
-      if (Exit.isSuccess(exit)) return conn.release
-      if (!Cause.isInterruptedOnly(exit.cause)) {
-        report({ _tag: "HandlerFailed", remote: conn.remoteAddress, cause: exit.cause })
-      }
-      return conn.reset
-    }
-    const serveConnection = (conn: connection.ConnectionImpl, run: Effect.Effect<void, E, R>) =>
-      Effect.uninterruptibleMask((restore) => Effect.flatMap(Effect.exit(restore(run)), (exit) => finish(conn, exit)))
-
-    const onConnection = (handle: Handle) => {
-      // The peer's address only when it is needed: it costs a getpeername and a parse.
-      const drop = (reason: "maxConnections" | "blockList", remote = handle.remoteAddress()) => {
-        const local = handle.localAddress()
-        handle.destroy()
-        report({ _tag: "Drop", reason, local, remote })
-      }
-      if (!accepting) return handle.destroy()
-      // Node's rule (lib/net.js onconnection): drop when open connections >= maxConnections.
-      if (options.maxConnections !== undefined && open.size >= options.maxConnections) return drop("maxConnections")
-      if (options.blockList !== undefined) {
-        const remote = handle.remoteAddress()
-        if (isSocketAddress(remote) && BlockList.check(options.blockList, remote)) return drop("blockList", remote)
-      }
-      const conn = connection.unsafeMake(handle, connectionOptions, clock, connectionsScope)
-      open.add(conn)
-      if (options.noDelay) handle.setNoDelay(true)
-      if (options.keepAlive) handle.setKeepAlive(true, keepAliveMillis)
-      const idle = connectionOptions.idleTimeout === undefined
-        ? undefined
-        : conn.setIdleTimeout(connectionOptions.idleTimeout, connectionOptions.failOnIdle)
-      if (handler === undefined) {
-        if (idle !== undefined) runFork(idle)
-        accepted.unsafeOffer(conn)
-        return
-      }
-      const run = semaphore === undefined ? handler(conn) : semaphore.withPermits(1)(handler(conn))
-      runHandler(serveConnection(conn, idle === undefined ? run : Effect.zipRight(idle, run)))
-    }
-
-    listener.listen({
-      onConnection,
-      onError: (error) => report({ _tag: "AcceptError", error })
-    })
-
-    const awaitDrained = Effect.async<void>((resume) => {
-      if (open.size === 0) return resume(Effect.void)
-      drainedWaker = () => resume(Effect.void)
-      return Effect.sync(() => {
-        drainedWaker = undefined
-      })
-    })
-
-    const shutdownTimeout = Duration.decode(options.shutdownTimeout ?? Duration.seconds(10))
-    const done = yield* Deferred.make<void>()
-    const shutdown = yield* Effect.cached(
-      Effect.gen(function*() {
-        accepting = false
-        listener.close()
-        // Connections accepted but never taken from `connections` have no one to finish them.
-        const untaken = yield* Queue.takeAll(accepted)
-        yield* Queue.shutdown(accepted)
-        yield* Effect.forEach(untaken, (conn) => conn.close, { discard: true })
-        // Open connections finish on their own up to the deadline; then handlers are interrupted
-        // (which resets their connections) and whatever is still open is closed.
-        yield* awaitDrained.pipe(Effect.interruptible, Effect.timeout(shutdownTimeout), Effect.ignore)
-        yield* FiberSet.clear(handlers)
-        yield* Effect.forEach([...open], (conn) => conn.close, { discard: true })
-        yield* Deferred.succeed(done, undefined)
-      }).pipe(Effect.uninterruptible)
+    const server = new ServerImpl<Address>(
+      listener.address as Address,
+      listener,
+      settings,
+      clock,
+      dropReason,
+      serving
     )
-    yield* Effect.addFinalizer(() => shutdown)
+    yield* Effect.addFinalizer(() => server.shutdown)
 
     if (options.signal !== undefined) {
       const signal = options.signal
-      const onAbort = () => runFork(shutdown)
-      if (signal.aborted) yield* shutdown
+      if (signal.aborted) yield* server.shutdown
       else {
+        const onAbort = () => Effect.runFork(server.shutdown)
         signal.addEventListener("abort", onAbort, { once: true })
         yield* Effect.addFinalizer(() => Effect.sync(() => signal.removeEventListener("abort", onAbort)))
       }
     }
-
-    const server: Server = {
-      [TypeId]: TypeId,
-      address: listener.address,
-      connections: Stream.fromQueue(accepted),
-      connectionCount: Effect.sync(() => open.size),
-      subscribeEvents: PubSub.subscribe(events),
-      shutdown,
-      awaitShutdown: Deferred.await(done),
-      pipe() {
-        return pipeArguments(this, arguments)
-      }
-    }
-    internalServer.handlers.set(server, handlers)
     return server
   })
 
 /**
  * Binds and listens, for the life of the enclosing scope. Accepted connections arrive on
- * `server.connections`.
+ * `server.connections`; each has its own `scope`, closed when its socket closes (run per-connection
+ * code in it with `Connection.fork`).
  *
  * Fails with `ListenError` (Node's code, address and port: `EADDRINUSE`, `EACCES`,
  * `EADDRNOTAVAIL`) or `InvalidArgument`. Closing the scope shuts the server down (see `Server`).
  *
  * @example
- * import { NodeTransport, Server } from "@netfx/core"
+ * import { Connection, NodeTransport, Server } from "@netfx/core"
  * import { Effect, Stream } from "effect"
  *
  * const program = Effect.gen(function*() {
  *   const server = yield* Server.listen({ host: "127.0.0.1", port: 0 })
  *   yield* server.connections.pipe(
- *     Stream.runForEach((conn) => Effect.fork(Stream.run(conn.stream, conn.sink)))
+ *     Stream.runForEach((conn) => Connection.fork(conn, Stream.run(conn.stream, conn.sink))),
+ *     Effect.forkScoped
  *   )
+ *   return server.address.port
  * }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
  *
  * @since 0.1.0
  * @category constructors
  */
-export const listen = (options: ListenOptions = {}): Effect.Effect<Server, ListenFailure, Scope.Scope | Transport> =>
-  start<never, never>(options, undefined).pipe(Effect.withSpan("netfx.listen"))
+export const listen = <const O extends ListenOptions = TcpOptions>(
+  options: O = {} as O
+): Effect.Effect<Server<AddressOf<O>>, ListenFailure, Scope.Scope | Transport> =>
+  start<AddressOf<O>, never, never>(options, undefined).pipe(withSpan("netfx.listen"))
 
 /**
  * Listens and runs `handler` for each accepted connection, in a fiber of its own, with at most
  * `concurrency` at once. A connection is closed when its handler ends; a handler that fails or
- * dies resets its connection and is reported (`HandlerFailed`), and the server goes on.
+ * dies resets its connection and is reported (`HandlerFailed`, or `ConnectionFailed` when the
+ * connection broke under it), and the server goes on.
  *
- * For many short connections, a `conn.read` / `conn.writeAll` loop costs each connection far less
- * than `Stream.run(conn.stream, conn.sink)`: each run of a stream has a fiber, two scopes and
- * channel executors of its own, more CPU and memory than the rest of the connection.
+ * The handler gets a `Scope` of its own: what it acquires (`Effect.acquireRelease`,
+ * `PubSub.subscribe`, `Effect.forkScoped`) is released when its connection is done, however it
+ * ends, and that scope costs nothing until the handler uses it. So `Scope` is not among what the
+ * server's caller must provide for the handler.
+ *
+ * For many short connections, a `conn.read` / `conn.writeAll` loop costs each connection less than
+ * `Stream.run(conn.stream, conn.sink)`, whose stream machinery (a fiber, scopes and channel
+ * executors of its own) runs per connection; both are correct.
  *
  * @example
- * import { NodeTransport, Server } from "@netfx/core"
+ * import { Connection, NodeTransport, Server } from "@netfx/core"
  * import { Effect, Stream } from "effect"
  *
- * // An echo server for the life of the scope.
- * const echo = Server.serve({ host: "127.0.0.1", port: 7000, maxConnections: 1000 }, (conn) =>
- *   Stream.run(conn.stream, conn.sink)
- * ).pipe(Effect.provide(NodeTransport.layer))
+ * // An echo server for the life of the scope, and one exchange with it.
+ * const program = Effect.gen(function*() {
+ *   const server = yield* Server.serve({ host: "127.0.0.1", port: 0, maxConnections: 1000 }, (conn) =>
+ *     Stream.run(conn.stream, conn.sink))
+ *   const conn = yield* Connection.connect({ host: "127.0.0.1", port: server.address.port })
+ *   yield* conn.write("ping")
+ *   yield* conn.end
+ *   return new TextDecoder().decode(yield* Connection.readAll(conn)) // "ping"
+ * }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
  *
  * @since 0.1.0
  * @category constructors
  */
-export const serve = <E, R>(
-  options: ServeOptions,
+export const serve = <E, R, const O extends ServeOptions = TcpOptions>(
+  options: O,
   handler: (connection: Connection.Connection) => Effect.Effect<void, E, R>
-): Effect.Effect<Server, ListenFailure, Scope.Scope | Transport | R> =>
-  start(options, handler).pipe(Effect.withSpan("netfx.serve"))
+): Effect.Effect<Server<AddressOf<O>>, ListenFailure, Scope.Scope | Transport | Exclude<R, Scope.Scope>> =>
+  start<AddressOf<O>, E, R>(options, handler).pipe(withSpan("netfx.serve"))

@@ -11,13 +11,23 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
-import { ConnectError, ListenError, SocketError } from "./NetError.js"
+import * as timer from "./internal/timer.js"
+import { ListenError, SocketError } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
-import type { Endpoint, Handle, HandleEvents, ListenEndpoint, Listener, ListenerEvents } from "./Transport.js"
+import type {
+  ConnectCallbacks,
+  Endpoint,
+  Handle,
+  HandleEvents,
+  ListenEndpoint,
+  Listener,
+  ListenerEvents,
+  PendingConnect
+} from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 /**
@@ -176,8 +186,14 @@ class End implements Handle {
   ref() {}
   unref() {}
   setKeepAlive() {}
-  setTypeOfService(_tos: number) {
-    return Effect.void
+  private typeOfService = 0
+  setTypeOfService(tos: number) {
+    return Effect.sync(() => {
+      this.typeOfService = tos
+    })
+  }
+  getTypeOfService() {
+    return Effect.sync(() => this.typeOfService)
   }
   bytesRead() {
     return this.read
@@ -239,6 +255,16 @@ class End implements Handle {
       this.endDelivered = true
       events.onEnd()
     }
+  }
+}
+
+/** A simulated connection attempt until its latency has passed. */
+class Pending implements PendingConnect {
+  done = false
+  timer: timer.Timer | undefined = undefined
+  cancel(): void {
+    this.done = true
+    this.timer?.cancel()
   }
 }
 
@@ -346,51 +372,48 @@ export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
         )
       })
 
-    const connect = (endpoint: Endpoint) =>
-      Effect.gen(function*() {
-        const key = endpointKey(endpoint)
-        attempts.push(key)
-        const listener = listenerFor(endpoint)
-        const behaviour = behaviours.get(key) ?? (listener === undefined ? refuse() : accept())
-        const refused = () =>
-          new ConnectError({
-            code: endpoint._tag === "Ipc" ? "ENOENT" : "ECONNREFUSED",
-            syscall: "connect",
-            ...(endpoint._tag === "Tcp"
-              ? { address: endpoint.address, port: endpoint.port }
-              : { address: endpoint.path })
-          })
-        switch (behaviour._tag) {
-          case "Blackhole":
-            return yield* Effect.never
-          case "Refuse":
-            yield* Effect.sleep(behaviour.latency)
-            return yield* Effect.fail(refused())
-          case "Accept": {
-            yield* Effect.sleep(behaviour.latency)
-            const localPort = nextPort++
-            return yield* Effect.acquireRelease(
-              Effect.sync(() => {
-                const server: End = new End(remoteAddressFor(endpoint), localAddressFor(endpoint, localPort), () => {
-                  unregister(key, server)()
-                })
-                const client: End = new End(localAddressFor(endpoint, localPort), remoteAddressFor(endpoint), () => {
-                  unregister(key, client)()
-                })
-                client.peer = server
-                server.peer = client
-                register(key, client)
-                register(key, server)
-                const events = listenerFor(endpoint)?.events
-                if (events !== undefined) events.onConnection(server)
-                else Queue.unsafeOffer(accepted, { endpoint: key, handle: server })
-                return client as Handle
-              }),
-              (handle) => Effect.sync(() => handle.destroy())
+    const clock = yield* Effect.clock
+    const connect = (endpoint: Endpoint, callbacks: ConnectCallbacks): PendingConnect => {
+      const key = endpointKey(endpoint)
+      attempts.push(key)
+      const listener = listenerFor(endpoint)
+      const behaviour = behaviours.get(key) ?? (listener === undefined ? refuse() : accept())
+      const pending = new Pending()
+      switch (behaviour._tag) {
+        case "Blackhole":
+          return pending
+        case "Refuse":
+          pending.timer = timer.schedule(clock, Duration.toMillis(Duration.decode(behaviour.latency)), () => {
+            if (pending.done) return
+            pending.done = true
+            callbacks.onError(
+              new SocketError({ code: endpoint._tag === "Ipc" ? "ENOENT" : "ECONNREFUSED", syscall: "connect" })
             )
-          }
-        }
-      })
+          })
+          return pending
+        case "Accept":
+          pending.timer = timer.schedule(clock, Duration.toMillis(Duration.decode(behaviour.latency)), () => {
+            if (pending.done) return
+            pending.done = true
+            const localPort = nextPort++
+            const server: End = new End(remoteAddressFor(endpoint), localAddressFor(endpoint, localPort), () => {
+              unregister(key, server)()
+            })
+            const client: End = new End(localAddressFor(endpoint, localPort), remoteAddressFor(endpoint), () => {
+              unregister(key, client)()
+            })
+            client.peer = server
+            server.peer = client
+            register(key, client)
+            register(key, server)
+            const events = listenerFor(endpoint)?.events
+            if (events !== undefined) events.onConnection(server)
+            else Queue.unsafeOffer(accepted, { endpoint: key, handle: server })
+            callbacks.onConnect(client)
+          })
+          return pending
+      }
+    }
 
     const network = TestNetwork.of({
       set: (endpoint, behaviour) => Effect.sync(() => void behaviours.set(endpoint, behaviour)),
@@ -416,7 +439,7 @@ export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
         })
       )
     return Context.make(TestNetwork, network).pipe(
-      Context.add(Transport, Transport.of({ connect, listen, open: openFd }))
+      Context.add(Transport, Transport.of({ connect, listen, open: openFd, defaultAttemptDelay: () => 250 }))
     )
   })
 )

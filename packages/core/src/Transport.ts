@@ -1,5 +1,5 @@
 /**
- * The one service that touches the operating system. `connect` and (later) `listen` open sockets
+ * The one service that touches the operating system. `connect`, `listen` and `open` make sockets
  * only through it: `NodeTransport.layer` uses the runtime's sockets, `TestTransport` simulates a
  * network in memory whose time runs on Effect's `Clock`.
  *
@@ -11,7 +11,7 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { ConnectError, ListenError, SocketError } from "./NetError.js"
+import type { ListenError, SocketError } from "./NetError.js"
 import type { SocketAddress } from "./SocketAddress.js"
 
 /**
@@ -83,12 +83,38 @@ export interface Handle {
   readonly setKeepAlive: (enable: boolean, initialDelayMillis: number) => void
   /** Sets the IP type of service (DSCP/ECN byte); fails where the runtime cannot set it. */
   readonly setTypeOfService: (tos: number) => Effect.Effect<void, SocketError>
+  /** The IP type of service the kernel applied (it may mask bits); fails where the runtime cannot read it. */
+  readonly getTypeOfService: () => Effect.Effect<number, SocketError>
   readonly bytesRead: () => number
   readonly bytesWritten: () => number
   /** Bytes queued and not yet handed to the system. */
   readonly bufferSize: () => number
   readonly localAddress: () => SocketAddress | string | undefined
   readonly remoteAddress: () => SocketAddress | string | undefined
+}
+
+/**
+ * What a connection attempt reports, once: the connected handle, or the attempt's error (a
+ * `SocketError` with `syscall` `connect`: `ECONNREFUSED`, `ENETUNREACH`, `ENOENT`, ...). Called as
+ * methods, on the transport's own schedule, never before `connect` has returned.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConnectCallbacks {
+  readonly onConnect: (handle: Handle) => void
+  readonly onError: (error: SocketError) => void
+}
+
+/**
+ * A connection attempt in progress. `cancel` abandons it and releases its socket; once the attempt
+ * has reported, `cancel` does nothing (a connected handle is the caller's to close).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PendingConnect {
+  readonly cancel: () => void
 }
 
 /**
@@ -159,11 +185,18 @@ export interface Listener {
  */
 export class Transport extends Context.Tag("@netfx/core/Transport")<Transport, {
   /**
-   * Opens one connection to an endpoint. The handle belongs to the scope: closing the scope
-   * destroys it, and interrupting the effect while it connects abandons the attempt and closes its
-   * socket.
+   * Starts one connection attempt to an endpoint and reports its outcome to `callbacks`, once. A
+   * callback-level operation, because a connect is the hottest path there is: `Connection.connect`
+   * builds its race, timeouts and scope on top of it without a fiber or a scope per attempt. The
+   * handle it reports belongs to the caller, who must close it.
    */
-  readonly connect: (endpoint: Endpoint) => Effect.Effect<Handle, ConnectError, Scope.Scope>
+  readonly connect: (endpoint: Endpoint, callbacks: ConnectCallbacks) => PendingConnect
+  /**
+   * The runtime's default Connection Attempt Delay of the Happy Eyeballs race, in milliseconds
+   * (`net.getDefaultAutoSelectFamilyAttemptTimeout()` on Node: 250 ms on Node 20 and 24, 500 ms
+   * later), read on each connect that races without a delay of its own.
+   */
+  readonly defaultAttemptDelay: () => number
   /**
    * Binds and listens. The listener belongs to the scope: closing the scope stops accepting and
    * releases the socket (and removes a Unix socket file).

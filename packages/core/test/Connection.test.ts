@@ -25,7 +25,7 @@ const startConnect = (options: Connection.TcpOptions) =>
       events.push(
         event._tag === "Lookup"
           ? `${at} Lookup ${event.host} ${event.addresses.map((a) => a.address).join(",")}`
-          : `${at} ${event._tag} ${event.address}`
+          : `${at} ${event._tag} ${event.address}${event._tag === "AttemptTimeout" && event.aborted ? " aborted" : ""}`
       )
     }
     const fiber = yield* Effect.gen(function*() {
@@ -62,7 +62,10 @@ describe("Connection.connect on a simulated network", () => {
         "0 Lookup dual.test ::1,127.0.0.1",
         "0 Attempt ::1",
         "250 AttemptTimeout ::1",
-        "250 Attempt 127.0.0.1"
+        "250 Attempt 127.0.0.1",
+        "250 Connected 127.0.0.1",
+        // The blackholed attempt lost the race: it is told apart from a failure.
+        "250 AttemptCancelled ::1"
       ])
       // The blackholed attempt was abandoned: only the winner and its server side are open.
       assert.strictEqual(yield* net.openSockets, 2)
@@ -95,7 +98,12 @@ describe("Connection.connect on a simulated network", () => {
       const { at, conn } = yield* Fiber.join(fiber)
       assert.strictEqual(at, 850)
       assert.strictEqual(remote(conn), "127.0.0.1:80")
-      assert.deepStrictEqual(events.slice(1), ["0 Attempt ::1", "250 AttemptTimeout ::1", "250 Attempt 127.0.0.1"])
+      assert.deepStrictEqual(events.slice(1), [
+        "0 Attempt ::1",
+        "250 AttemptTimeout ::1 aborted",
+        "250 Attempt 127.0.0.1",
+        "850 Connected 127.0.0.1"
+      ])
     })))
 
   it.effect("all refused: one error lists every attempt, with the first attempt's code", () =>
@@ -107,15 +115,20 @@ describe("Connection.connect on a simulated network", () => {
       const { events, fiber } = yield* startConnect({ host: "many.test", port: 80 })
       yield* TestClock.adjust("1 second")
       const error = failure(yield* Fiber.await(fiber))
-      assert.strictEqual(error._tag, "AllAttemptsFailed")
-      if (error._tag !== "AllAttemptsFailed") return
+      assert.strictEqual(error._tag, "ConnectError")
+      if (error._tag !== "ConnectError") return
+      assert.strictEqual(error.reason, "Attempts")
       assert.strictEqual(error.code, "ECONNREFUSED")
-      // Interleaved: ::1, then IPv4, then ::2; each failure started the next attempt at once.
-      assert.deepStrictEqual(error.attempts.map((a) => [a.address, a.family, a.error.code]), [
-        ["::1", 6, "ECONNREFUSED"],
-        ["10.0.0.1", 4, "ECONNREFUSED"],
-        ["::2", 6, "ECONNREFUSED"]
-      ])
+      // Interleaved: ::1, then IPv4, then ::2; each failure started the next attempt at once; each
+      // attempt keeps when it started and how long it ran.
+      assert.deepStrictEqual(
+        error.attempts.map((a) => [a.address, a.family, a.error.code, a.startedAt, a.duration]),
+        [
+          ["::1", 6, "ECONNREFUSED", 0, 5],
+          ["10.0.0.1", 4, "ECONNREFUSED", 5, 5],
+          ["::2", 6, "ECONNREFUSED", 10, 5]
+        ]
+      )
       assert.deepStrictEqual(events.filter((e) => e.includes("Attempt ")), [
         "0 Attempt ::1",
         "5 Attempt 10.0.0.1",
@@ -177,7 +190,7 @@ describe("Connection.connect on a simulated network", () => {
       assert.strictEqual(yield* net.openSockets, 0)
     })))
 
-  it.effect("the connect timeout fails with ConnectTimeout at exactly its instant", () =>
+  it.effect("the connect timeout fails with a ConnectError at exactly its instant", () =>
     scopedNetwork(Effect.gen(function*() {
       const net = yield* TestTransport.TestNetwork
       yield* net.set("[::1]:80", TestTransport.blackhole)
@@ -187,8 +200,16 @@ describe("Connection.connect on a simulated network", () => {
       assert.isNull(fiber.unsafePoll())
       yield* TestClock.adjust("1 millis")
       const error = failure(yield* Fiber.await(fiber))
-      assert.strictEqual(error._tag, "ConnectTimeout")
+      assert.strictEqual(error._tag, "ConnectError")
+      if (error._tag !== "ConnectError") return
+      assert.strictEqual(error.reason, "Timeout")
       assert.strictEqual(error.code, "ETIMEDOUT")
+      assert.strictEqual(error.timeout, 1000)
+      // Both attempts were still running: each is listed as timed out, from when it started.
+      assert.deepStrictEqual(error.attempts.map((a) => [a.address, a.code, a.startedAt, a.duration]), [
+        ["::1", "ETIMEDOUT", 0, 1000],
+        ["127.0.0.1", "ETIMEDOUT", 250, 750]
+      ])
       assert.strictEqual(yield* net.openSockets, 0)
     })))
 
@@ -202,14 +223,17 @@ describe("Connection.connect on a simulated network", () => {
       assert.deepStrictEqual(yield* net.attempts, ["127.0.0.1:80"])
     })))
 
-  it.effect("a destination blocked entirely fails with Blocked, and nothing is dialled", () =>
+  it.effect("a destination blocked entirely fails with a ConnectError, and nothing is dialled", () =>
     scopedNetwork(Effect.gen(function*() {
       const net = yield* TestTransport.TestNetwork
       const blockList = Either.getOrThrow(BlockList.addSubnet(BlockList.empty, "::", 0))
       // IPv4 addresses are IPv6 too (::ffff:0:0/96): ::/0 blocks every host.
       const error = failure(yield* Effect.exit(Connection.connect({ host: "dual.test", port: 80, blockList })))
-      assert.strictEqual(error._tag, "Blocked")
-      if (error._tag === "Blocked") assert.strictEqual(error.code, "ERR_IP_BLOCKED")
+      assert.strictEqual(error._tag, "ConnectError")
+      if (error._tag !== "ConnectError") return
+      assert.strictEqual(error.reason, "Blocked")
+      assert.strictEqual(error.code, "ERR_IP_BLOCKED")
+      assert.deepStrictEqual(error.blocked, ["::1", "127.0.0.1"])
       assert.deepStrictEqual(yield* net.attempts, [])
     })))
 

@@ -350,7 +350,11 @@ describe("Server on a simulated network (exact instants)", () => {
           ),
         { concurrency: "unbounded" }
       )
-      yield* Effect.repeat(server.connectionCount, { until: (n) => n === 4 })
+      // Every connection accepted, and the first two handlers running (the others wait for a turn).
+      yield* Effect.repeat(
+        Effect.zipRight(Effect.yieldNow(), Effect.map(server.connectionCount, (n) => n === 4 && running === 2)),
+        { until: (ready) => ready }
+      )
       assert.strictEqual(running, 2)
       yield* Deferred.succeed(release, undefined)
       for (const client of clients) assert.strictEqual(text(yield* Fiber.join(client)), "done")

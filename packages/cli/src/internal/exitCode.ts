@@ -64,28 +64,29 @@ export const fromConnectionFailure = (error: ConnectionFailure): CliError => {
   switch (error._tag) {
     case "InvalidArgument":
       return new CliError({ message: error.message, exitCode: ExitCode.Usage })
-    case "ResolveError":
-      return new CliError({ message: error.message, exitCode: ExitCode.Resolve })
     case "ConnectError":
-      // A connect that the system timed out is a timeout, whatever the stage that reported it.
-      return new CliError({
-        message: error.message,
-        exitCode: error.code === "ETIMEDOUT" ? ExitCode.Timeout : ExitCode.Refused
-      })
-    case "AllAttemptsFailed":
-      return new CliError({
-        message: error.attempts.length === 1 ? error.attempts[0].error.message : error.message,
-        exitCode: error.attempts.every((a) => a.error.code === "ETIMEDOUT") ? ExitCode.Timeout : ExitCode.Refused
-      })
-    case "Blocked":
-      return new CliError({ message: error.message, exitCode: ExitCode.Refused })
-    case "ConnectTimeout":
+      switch (error.reason) {
+        case "Lookup":
+          return new CliError({ message: error.message, exitCode: ExitCode.Resolve })
+        case "Timeout":
+          return new CliError({ message: error.message, exitCode: ExitCode.Timeout })
+        case "Blocked":
+          return new CliError({ message: error.message, exitCode: ExitCode.Refused })
+        case "Attempts":
+          // Attempts the system timed out, every one of them, are a timeout.
+          return new CliError({
+            message: error.message,
+            exitCode: error.attempts.every((a) => a.code === "ETIMEDOUT") ? ExitCode.Timeout : ExitCode.Refused
+          })
+      }
+      break
     case "IdleTimeout":
       return new CliError({ message: error.message, exitCode: ExitCode.Timeout })
     case "SocketError":
     case "SocketClosed":
       return new CliError({ message: error.message, exitCode: ExitCode.Connection })
   }
+  return new CliError({ message: (error as { readonly message: string }).message, exitCode: ExitCode.Internal })
 }
 
 /** Maps what `Server.listen` and `Server.serve` fail with to a message and an exit code. */

@@ -40,8 +40,16 @@ export const connectEvent = (event: Connection.ConnectEvent): string => {
     case "Attempt":
       return `attempt ${hostPort(event.address, event.port)} (IPv${event.family})`
     case "AttemptFailed":
-      return `failed  ${hostPort(event.address, event.port)}: ${event.error.message}`
+      return `failed  ${hostPort(event.address, event.port)}: ${event.error.message} ${
+        hostPort(event.address, event.port)
+      }`
     case "AttemptTimeout":
-      return `no answer yet from ${hostPort(event.address, event.port)}: trying the next address`
+      return event.aborted
+        ? `timeout ${hostPort(event.address, event.port)}: aborted, trying the next address`
+        : `no answer yet from ${hostPort(event.address, event.port)}: trying the next address beside it`
+    case "AttemptCancelled":
+      return `closed  ${hostPort(event.address, event.port)}: another attempt won`
+    case "Connected":
+      return `connected to ${hostPort(event.address, event.port)} after ${millis(event.elapsed)}`
   }
 }

@@ -33,7 +33,7 @@ import {
   ERR_SOCKET_CLOSED_BEFORE_CONNECTION
 } from "./errors.js"
 import { runNow, runSyncExit } from "./runtime.js"
-import { exceptionWithHostPort, fromConnectError, fromSocketError } from "./systemErrors.js"
+import { exceptionWithHostPort, fromConnectAttempt, fromSocketError } from "./systemErrors.js"
 import {
   validateAbortSignal,
   validateBoolean,
@@ -130,24 +130,31 @@ const addressInfo = (address: SocketAddress.SocketAddress | string | undefined):
 const fromConnectFailure = (failure: Connection.ConnectFailure): Error => {
   switch (failure._tag) {
     case "ConnectError":
-      return fromConnectError(failure)
-    case "AllAttemptsFailed": {
-      const errors = failure.attempts.map((attempt) => fromConnectError(attempt.error))
-      const aggregate = new AggregateError(errors, "") as AggregateError & { code?: unknown }
-      aggregate.code = (errors[0] as Error & { code?: unknown }).code
-      return aggregate
-    }
-    case "Blocked":
-      return new ERR_IP_BLOCKED(failure.addresses[0] ?? failure.host)
-    case "ResolveError":
-      if (failure.cause instanceof Error) return failure.cause
-      if (failure.code === "ERR_INVALID_IP_ADDRESS") return new ERR_INVALID_IP_ADDRESS(String(failure.address))
-      return exceptionWithHostPort(failure.code, failure.errno, failure.syscall ?? "getaddrinfo", failure.hostname, 0)
+      switch (failure.reason) {
+        case "Attempts": {
+          // Node reports a lone address's failure as it is, and a race's as an AggregateError.
+          if (failure.attempts.length === 1) return fromConnectAttempt(failure.attempts[0]!)
+          const errors = failure.attempts.map(fromConnectAttempt)
+          const aggregate = new AggregateError(errors, "") as AggregateError & { code?: unknown }
+          aggregate.code = (errors[0] as Error & { code?: unknown }).code
+          return aggregate
+        }
+        case "Blocked":
+          return new ERR_IP_BLOCKED(failure.blocked?.[0] ?? failure.host)
+        case "Lookup": {
+          const lookup = failure.cause as NetError.ResolveError
+          if (lookup.cause instanceof Error) return lookup.cause
+          if (lookup.code === "ERR_INVALID_IP_ADDRESS") return new ERR_INVALID_IP_ADDRESS(String(lookup.address))
+          return exceptionWithHostPort(lookup.code, lookup.errno, lookup.syscall ?? "getaddrinfo", lookup.hostname, 0)
+        }
+        case "Timeout":
+          return exceptionWithHostPort("ETIMEDOUT", undefined, "connect", failure.host, failure.port)
+      }
+      break
     case "SocketError":
       return fromSocketError(failure)
-    default:
-      return Object.assign(new Error(failure.message), { code: (failure as { code?: unknown }).code })
   }
+  return Object.assign(new Error(failure.message), { code: (failure as { code?: unknown }).code })
 }
 
 /** What a socket was created with, besides the stream options. */
@@ -577,7 +584,7 @@ export class Socket extends Duplex {
         this.emit("connectionAttempt", event.address, event.port, event.family)
         break
       case "AttemptFailed":
-        this.emit("connectionAttemptFailed", event.address, event.port, event.family, fromConnectError(event.error))
+        this.emit("connectionAttemptFailed", event.address, event.port, event.family, fromConnectAttempt(event))
         break
       case "AttemptTimeout":
         this.emit("connectionAttemptTimeout", event.address, event.port, event.family)
@@ -628,7 +635,9 @@ export class Socket extends Duplex {
       this.#scope = undefined
       Effect.runFork(Scope.close(scope, Exit.void))
       if (Option.isNone(failure)) return
-      if (failure.value._tag === "Blocked") return this.#blocked(failure.value.addresses, this.#dialPort)
+      if (failure.value._tag === "ConnectError" && failure.value.reason === "Blocked") {
+        return this.#blocked(failure.value.blocked ?? [], this.#dialPort)
+      }
       const error = fromConnectFailure(failure.value)
       // Node reports a failed Unix socket connect as a failed attempt too (no port, no family).
       if (this.#dialPath !== undefined) {

@@ -48,6 +48,23 @@ export const fromSocketError = (error: NetError.SocketError): Error =>
     ? error.cause
     : errnoException(error.code, error.errno, error.syscall)
 
-/** A failed connection attempt as Node reports it. */
-export const fromConnectError = (error: NetError.ConnectError): Error =>
-  exceptionWithHostPort(error.code, error.errno, error.syscall, error.address, error.port)
+/** A failed connection attempt as Node reports it: `connect ECONNREFUSED 127.0.0.1:1`. */
+export const fromConnectAttempt = (attempt: {
+  readonly address: string
+  readonly port?: number | undefined
+  readonly localAddress?: string | undefined
+  readonly localPort?: number | undefined
+  readonly error: NetError.SocketError
+}): Error =>
+  exceptionWithHostPort(
+    attempt.error.code,
+    attempt.error.errno,
+    attempt.error.syscall,
+    attempt.address,
+    attempt.port,
+    attempt.localAddress === undefined
+      ? undefined
+      : attempt.localPort === undefined
+      ? attempt.localAddress
+      : `${attempt.localAddress}:${attempt.localPort}`
+  )

@@ -4,31 +4,33 @@
  * the write side as effects that wait for the handle's drain.
  *
  * A connection is one object whose operations live on its prototype: a server holds thousands of
- * them, and most use a handful of their operations. What a caller may pass around unbound (`write`,
- * `setNoDelay`, ...) and the effects (`read`, `stream`, `close`, ...) are made on first use and then
- * kept, so each costs nothing until it is used and one allocation after.
+ * them, and most use a handful of their operations. It is its handle's event listener itself (the
+ * `on*` methods), and what a caller may pass around unbound (`write`, `setNoDelay`, ...) and the
+ * effects (`read`, `stream`, `close`, ...) are made on first use and then kept, so each costs nothing
+ * until it is used and one allocation after.
+ *
+ * Two small state machines, named: the read side (`ReadState`) and the write side (`WriteState`);
+ * the socket's life (`closed`) and how it was closed here (`CloseMode`) beside them.
  */
 import * as Cause from "effect/Cause"
 import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
-import * as Clock from "effect/Clock"
+import type * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as ExecutionStrategy from "effect/ExecutionStrategy"
-import * as Exit from "effect/Exit"
-import * as FiberHandle from "effect/FiberHandle"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
-import * as PubSub from "effect/PubSub"
 import type * as Queue from "effect/Queue"
-import * as Scope from "effect/Scope"
+import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import * as Stream from "effect/Stream"
 import type * as Connection from "../Connection.js"
-import { IdleTimeout, SocketClosed, SocketError } from "../NetError.js"
-import type { ConnectionError } from "../NetError.js"
+import type { ConnectionError, InvalidArgument } from "../NetError.js"
+import { IdleTimeout as IdleTimeoutError, SocketClosed, SocketError } from "../NetError.js"
 import type { SocketAddress } from "../SocketAddress.js"
-import type { Handle } from "../Transport.js"
+import type { Handle, HandleEvents } from "../Transport.js"
+import { IdleTimeout } from "./idleTimeout.js"
+import { checkBoolean, checkDuration } from "./options.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("@netfx/core/Connection")
@@ -41,31 +43,22 @@ export interface Options {
   readonly readHighWaterMark: number
   /** How long closing the scope waits for queued writes to be flushed before destroying. */
   readonly closeTimeout: Duration.Duration
-  /** Idle time after which `idle` emits (Node's `setTimeout`); none when undefined or zero. */
-  readonly idleTimeout: Duration.Duration | undefined
+  /** Idle time after which `idle` emits (Node's `setTimeout`), in milliseconds; none when 0. */
+  readonly idleTimeout: number
   /** Whether an idle timeout also fails the connection with `IdleTimeout` and closes it. */
   readonly failOnIdle: boolean
   /** Called once the handle has closed, by either side. */
-  readonly onClose?: ((connection: Connection.Connection) => void) | undefined
-}
-
-/** What users may set of `Options`, each optional; `resolveOptions` fills in the defaults. @internal */
-export interface OptionsInput {
-  readonly allowHalfOpen?: boolean | undefined
-  readonly readHighWaterMark?: number | undefined
-  readonly closeTimeout?: Duration.DurationInput | undefined
-  readonly idleTimeout?: Duration.DurationInput | undefined
-  readonly failOnIdle?: boolean | undefined
+  readonly onClose?: ((connection: ConnectionImpl) => void) | undefined
 }
 
 /** The defaults, shared by connections that `connect` opens and those a server accepts. @internal */
-export const resolveOptions = (input: OptionsInput): Options => ({
-  allowHalfOpen: input.allowHalfOpen ?? false,
-  readHighWaterMark: input.readHighWaterMark ?? 64 * 1024,
-  closeTimeout: Duration.decode(input.closeTimeout ?? Duration.seconds(2)),
-  idleTimeout: input.idleTimeout === undefined ? undefined : Duration.decode(input.idleTimeout),
-  failOnIdle: input.failOnIdle ?? false
-})
+export const defaultOptions: Options = {
+  allowHalfOpen: false,
+  readHighWaterMark: 64 * 1024,
+  closeTimeout: Duration.seconds(2),
+  idleTimeout: 0,
+  failOnIdle: false
+}
 
 type Waker = () => void
 type Address = SocketAddress | string | undefined
@@ -79,29 +72,44 @@ const without = (wakers: Array<Waker> | undefined, waker: Waker) => wakers?.filt
 /** An address not yet asked of the handle. */
 const unread: unique symbol = Symbol()
 
-/** The idle machinery, made on first use (see `idleState`). */
-interface IdleState {
-  readonly events: PubSub.PubSub<void>
-  readonly timer: FiberHandle.FiberHandle
+/** The read side: bytes flow, or the handle is paused (buffer full), or no more will come. */
+const enum ReadState {
+  Flowing,
+  Paused,
+  /** The peer's FIN arrived, or the socket closed: what is buffered is all there is. */
+  Ended
+}
+
+/** The write side: open, FIN queued behind what is buffered, or FIN sent (or the socket gone). */
+const enum WriteState {
+  Open,
+  Ending,
+  Ended
+}
+
+/** How the socket is being closed from this side, if it is. */
+const enum CloseMode {
+  None,
+  /** `close`/`release`: flush, FIN, release. */
+  Graceful,
+  /** `abort`/`reset`: RST. */
+  Abort
 }
 
 /** @internal */
-export class ConnectionImpl implements Connection.Connection {
+export class ConnectionImpl implements Connection.Connection, HandleEvents {
   declare readonly [TypeId]: typeof TypeId
 
-  // Read side.
   private chunks: Array<Uint8Array> = []
   private buffered = 0
-  private paused = false
-  private readEnded = false
-  private reading = false
+  private readState = ReadState.Flowing
+  /** The stream has a consumer (one at a time). */
+  private streaming = false
   private readWaker: Waker | undefined = undefined
-  // Write side and life cycle.
+  private writeState = WriteState.Open
+  private closeMode = CloseMode.None
+  /** The peer ended its side (for the EPIPE of a write after its FIN). */
   private peerEnded = false
-  private closedHere = false
-  private writeEnded = false
-  private endFinished = false
-  private aborting = false
   /** Set by `release`: the socket is destroyed as soon as the FIN is out. */
   private destroyOnEnd = false
   private closed = false
@@ -109,17 +117,7 @@ export class ConnectionImpl implements Connection.Connection {
   private drainWakers: Array<Waker> | undefined = undefined
   private endWakers: Array<Waker> | undefined = undefined
   private closeWakers: Array<Waker> | undefined = undefined
-  private typeOfService = 0
-  // Idle tracking (Node's socket.setTimeout): the instant of the last read or write, on the
-  // connection's Clock so that TestClock drives it, kept only once an idle timeout has been set;
-  // `activityWaker` re-arms the timer after an idle period has been reported.
-  private tracksActivity = false
-  private lastActivity = 0
-  private activityWaker: Waker | undefined = undefined
-  private idle: IdleState | undefined = undefined
-  /** Where the idle machinery lives: the scope `make` ran in, or one of its own made on first use. */
-  private home: Scope.Scope | undefined
-  private ownScope: Scope.CloseableScope | undefined = undefined
+  private idle: IdleTimeout | undefined = undefined
   // Addresses, asked of the handle on first read: each costs a system call and a parse.
   private local: Address | typeof unread = unread
   private remote: Address | typeof unread = unread
@@ -133,83 +131,77 @@ export class ConnectionImpl implements Connection.Connection {
     | undefined = undefined
   private _awaitDrain: Effect.Effect<void, ConnectionError> | undefined = undefined
   private _end: Effect.Effect<void, ConnectionError> | undefined = undefined
-  private _awaitEnd: Effect.Effect<void> | undefined = undefined
   private _close: Effect.Effect<void> | undefined = undefined
-  private _abort: Effect.Effect<void> | undefined = undefined
   private _awaitClose: Effect.Effect<void> | undefined = undefined
 
   constructor(
     private readonly handle: Handle,
     private readonly options: Options,
     private readonly clock: Clock.Clock,
-    /** The scope `make` ran in; a server's connection has none (see `idleHome`). */
-    scope: Scope.Scope | undefined,
-    /** A server's connection: the scope its own scope is forked from when the idle machinery needs one. */
-    private readonly parentScope: Scope.Scope | undefined
+    /** What belongs to this connection; a server's connection's own lazy scope, or the connect's. */
+    readonly scope: Scope.Scope
   ) {
-    this.home = scope
-    // Bound methods rather than arrow functions: the same, and tsx's keepNames (source mode) gives
-    // each named arrow function a property table of its own, 300 B per function and connection.
-    handle.listen({
-      onData: this.onData.bind(this),
-      onEnd: this.onEnd.bind(this),
-      onError: this.onError.bind(this),
-      onDrain: this.wakeWriters.bind(this),
-      onClose: this.onClose.bind(this)
-    })
+    handle.listen(this)
   }
 
-  // Events of the handle.
+  // Events of the handle: the connection is its handle's listener.
 
-  private onData(chunk: Uint8Array) {
-    if (this.tracksActivity) this.activity()
+  onData(chunk: Uint8Array): void {
+    this.idle?.activity()
     this.chunks.push(chunk)
     this.buffered += chunk.length
     // A waiting reader takes this chunk in a microtask, before the handle reads again: pausing
     // would only cost a pause and a resume per chunk, as one 64 KiB read reaches the mark alone.
-    if (!this.paused && this.readWaker === undefined && this.buffered >= this.options.readHighWaterMark) {
-      this.paused = true
+    if (
+      this.readState === ReadState.Flowing && this.readWaker === undefined &&
+      this.buffered >= this.options.readHighWaterMark
+    ) {
+      this.readState = ReadState.Paused
       this.handle.pause()
     }
     this.wakeReader()
   }
 
-  private onEnd() {
-    this.readEnded = true
+  onEnd(): void {
+    this.readState = ReadState.Ended
     this.peerEnded = true
     this.wakeReader()
     // Node's allowHalfOpen: false ends the writable side when the readable side ends.
     if (!this.options.allowHalfOpen) this.startEnd()
   }
 
-  private onError(error: ConnectionError) {
+  onError(error: SocketError): void {
     this.failure ??= error
     this.wakeReader()
     this.wakeWriters()
   }
 
-  private onClose() {
+  onDrain(): void {
+    this.wakeWriters()
+  }
+
+  onClose(): void {
     this.closed = true
-    this.endFinished = true
+    this.readState = ReadState.Ended
+    this.writeState = WriteState.Ended
+    this.idle?.stop()
     const ending = this.endWakers
     this.endWakers = undefined
     wakeAll(ending)
-    this.readEnded = true
     this.wakeReader()
     this.wakeWriters()
     const closing = this.closeWakers
     this.closeWakers = undefined
     wakeAll(closing)
-    // A server's connection has a scope of its own only for the idle machinery; nothing waits for it.
-    if (this.ownScope !== undefined) Effect.runFork(Scope.close(this.ownScope, Exit.void))
     this.options.onClose?.(this)
   }
 
-  private activity() {
-    this.lastActivity = this.clock.unsafeCurrentTimeMillis()
-    const waker = this.activityWaker
-    this.activityWaker = undefined
-    waker?.()
+  /** The idle timeout passed with `failOnIdle`: fail and close. @internal */
+  failIdle(timeout: number): void {
+    this.failure ??= new IdleTimeoutError({ timeout }, true)
+    this.wakeReader()
+    this.wakeWriters()
+    this.handle.destroy()
   }
 
   private wakeReader() {
@@ -231,8 +223,8 @@ export class ConnectionImpl implements Connection.Connection {
     const taken = this.chunks
     this.chunks = []
     this.buffered = 0
-    if (this.paused) {
-      this.paused = false
+    if (this.readState === ReadState.Paused) {
+      this.readState = ReadState.Flowing
       this.handle.resume()
     }
     return Chunk.unsafeFromArray(taken)
@@ -252,7 +244,7 @@ export class ConnectionImpl implements Connection.Connection {
     const read: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> = Effect.suspend(() => {
       if (this.chunks.length > 0) return Effect.succeed(Option.some(this.take()))
       if (this.failure !== undefined) return Effect.fail(this.failure)
-      if (this.readEnded) return Effect.succeed(Option.none())
+      if (this.readState === ReadState.Ended) return Effect.succeed(Option.none())
       return Effect.zipRight(this.readable, read)
     })
     return this._read = read
@@ -266,22 +258,22 @@ export class ConnectionImpl implements Connection.Connection {
       .suspend(() => {
         if (this.chunks.length > 0) return Channel.zipRight(Channel.write(this.take()), readLoop)
         if (this.failure !== undefined) return Channel.fail(this.failure)
-        if (this.readEnded) return Channel.void
+        if (this.readState === ReadState.Ended) return Channel.void
         return Channel.zipRight(Channel.fromEffect(this.readable), readLoop)
       })
     const release = Effect.sync(() => {
-      this.reading = false
+      this.streaming = false
     })
     // One reader at a time, checked when a run of the stream starts rather than on every read. A
     // Channel.ensuring rather than Stream.unwrapScoped(acquireRelease): no scope and no extra
-    // executor per run, ~7 KB less for each connection whose handler is reading.
+    // executor per run.
     return this._stream = Stream.fromChannel(Channel.suspend(() => {
-      if (this.reading) {
+      if (this.streaming) {
         return Channel.failCause(Cause.die(
           new Cause.RuntimeException("Connection.stream is being read by two consumers at once; it has one reader")
         ))
       }
-      this.reading = true
+      this.streaming = true
       return Channel.ensuring(readLoop, release)
     }))
   }
@@ -291,9 +283,9 @@ export class ConnectionImpl implements Connection.Connection {
   private writeClosedError(operation: string): ConnectionError {
     return this.failure ??
       // Node: "This socket has been ended by the other party" (EPIPE), unless we closed it.
-      (this.peerEnded && !this.options.allowHalfOpen && !this.closedHere
-        ? new SocketError({ code: "EPIPE", syscall: "write" })
-        : new SocketClosed({ operation }))
+      (this.peerEnded && !this.options.allowHalfOpen && this.closeMode === CloseMode.None
+        ? new SocketError({ code: "EPIPE", syscall: "write" }, true)
+        : new SocketClosed({ operation }, true))
   }
 
   private get awaitDrain(): Effect.Effect<void, ConnectionError> {
@@ -306,13 +298,15 @@ export class ConnectionImpl implements Connection.Connection {
     })
   }
 
+  private get writable(): boolean {
+    return this.failure === undefined && this.writeState === WriteState.Open
+  }
+
   get write(): (chunk: Uint8Array | string) => Effect.Effect<void, ConnectionError> {
     return this._write ??= (chunk) =>
       Effect.suspend(() => {
-        if (this.failure !== undefined || this.writeEnded || this.closed) {
-          return Effect.fail(this.writeClosedError("write"))
-        }
-        if (this.tracksActivity) this.activity()
+        if (!this.writable) return Effect.fail(this.writeClosedError("write"))
+        this.idle?.activity()
         return this.handle.write(chunk) ? Effect.void : this.awaitDrain
       })
   }
@@ -325,10 +319,8 @@ export class ConnectionImpl implements Connection.Connection {
     for (;;) {
       const next = chunks.next()
       if (next.done === true) return Effect.void
-      if (this.failure !== undefined || this.writeEnded || this.closed) {
-        return Effect.fail(this.writeClosedError("write"))
-      }
-      if (this.tracksActivity) this.activity()
+      if (!this.writable) return Effect.fail(this.writeClosedError("write"))
+      this.idle?.activity()
       if (!this.handle.write(next.value)) {
         return Effect.zipRight(this.awaitDrain, Effect.suspend(() => this.writeFrom(chunks)))
       }
@@ -351,11 +343,11 @@ export class ConnectionImpl implements Connection.Connection {
    * once everything queued is written; the others wait for the same flush.
    */
   private startEnd() {
-    if (this.writeEnded || this.closed) return
-    this.writeEnded = true
+    if (this.writeState !== WriteState.Open || this.closed) return
+    this.writeState = WriteState.Ending
     this.handle.end((error) => {
       if (error !== undefined) this.failure ??= error
-      this.endFinished = true
+      if (this.writeState === WriteState.Ending) this.writeState = WriteState.Ended
       const wakers = this.endWakers
       this.endWakers = undefined
       wakeAll(wakers)
@@ -364,8 +356,8 @@ export class ConnectionImpl implements Connection.Connection {
   }
 
   private get awaitEnd(): Effect.Effect<void> {
-    return this._awaitEnd ??= Effect.async<void>((resume) => {
-      if (this.endFinished || this.closed) return resume(Effect.void)
+    return Effect.async<void>((resume) => {
+      if (this.writeState === WriteState.Ended || this.closed) return resume(Effect.void)
       const waker = () => resume(Effect.void)
       ;(this.endWakers ??= []).push(waker)
       return Effect.sync(() => {
@@ -379,7 +371,7 @@ export class ConnectionImpl implements Connection.Connection {
     const failed = Effect.suspend(() => this.failure === undefined ? Effect.void : Effect.fail(this.failure))
     return this._end = Effect.suspend(() => {
       if (this.failure !== undefined) return Effect.fail(this.failure)
-      if (this.closed) return Effect.fail(new SocketClosed({ operation: "end" }))
+      if (this.closed) return Effect.fail(new SocketClosed({ operation: "end" }, true))
       this.startEnd()
       return Effect.zipRight(this.awaitEnd, failed)
     })
@@ -397,12 +389,7 @@ export class ConnectionImpl implements Connection.Connection {
   }
 
   get abort(): Effect.Effect<void> {
-    return this._abort ??= Effect.suspend(() => {
-      this.closedHere = true
-      this.aborting = true
-      if (!this.closed) this.handle.reset()
-      return this.awaitClose
-    })
+    return Effect.zipRight(this.reset, this.awaitClose)
   }
 
   /**
@@ -413,12 +400,12 @@ export class ConnectionImpl implements Connection.Connection {
     if (this._close !== undefined) return this._close
     const destroy = Effect.sync(() => this.handle.destroy())
     return this._close = Effect.suspend(() => {
-      this.closedHere = true
       if (this.closed) return Effect.void
       // An abort in progress closes on its own: there is nothing to flush.
-      if (this.aborting) return this.awaitClose
+      if (this.closeMode === CloseMode.Abort) return this.awaitClose
+      this.closeMode = CloseMode.Graceful
       // Nothing left to flush (the FIN is out, or the socket failed): release it now.
-      if (this.endFinished || this.failure !== undefined) {
+      if (this.writeState === WriteState.Ended || this.failure !== undefined) {
         this.handle.destroy()
         return this.awaitClose
       }
@@ -448,24 +435,43 @@ export class ConnectionImpl implements Connection.Connection {
    */
   get release(): Effect.Effect<void> {
     return Effect.suspend(() => {
-      if (this.closed || this.aborting) {
-        this.closedHere = true
-        return Effect.void
-      }
-      if (this.endFinished || this.failure !== undefined || this.handle.bufferSize() > 0) return this.close
-      this.closedHere = true
+      if (this.closed || this.closeMode === CloseMode.Abort) return Effect.void
+      if (
+        this.writeState === WriteState.Ended || this.failure !== undefined || this.handle.bufferSize() > 0
+      ) return this.close
+      this.closeMode = CloseMode.Graceful
       this.destroyOnEnd = true
       this.startEnd()
       return Effect.void
     })
   }
 
-  /** `abort` for a server whose handler has failed: resets the socket and returns at once. */
+  /** Resets the socket (RST) and returns at once. */
   get reset(): Effect.Effect<void> {
+    return Effect.sync(() => this.unsafeReset())
+  }
+
+  /** @internal */
+  unsafeReset(): void {
+    this.closeMode = CloseMode.Abort
+    if (!this.closed) this.handle.reset()
+  }
+
+  /** The connection's own failure, if it has one (reset by the peer, idle timeout, ...). @internal */
+  get failedWith(): ConnectionError | undefined {
+    return this.failure
+  }
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  get state(): Effect.Effect<Connection.State> {
     return Effect.sync(() => {
-      this.closedHere = true
-      this.aborting = true
-      if (!this.closed) this.handle.reset()
+      if (this.closed) return "Closed"
+      const readClosed = this.readState === ReadState.Ended
+      const writeClosed = this.writeState !== WriteState.Open
+      return readClosed ? (writeClosed ? "Closed" : "ReadClosed") : writeClosed ? "WriteClosed" : "Open"
     })
   }
 
@@ -481,6 +487,11 @@ export class ConnectionImpl implements Connection.Connection {
     return this.remote
   }
 
+  /** Remembers the peer's address now, while the socket can still tell it. @internal */
+  readRemoteAddress(): Address {
+    return this.remoteAddress
+  }
+
   get bytesRead(): Effect.Effect<number> {
     return Effect.sync(() => this.handle.bytesRead())
   }
@@ -493,104 +504,70 @@ export class ConnectionImpl implements Connection.Connection {
     return Effect.sync(() => this.handle.bufferSize())
   }
 
+  get ref(): Effect.Effect<void> {
+    return Effect.sync(() => this.handle.ref())
+  }
+
+  get unref(): Effect.Effect<void> {
+    return Effect.sync(() => this.handle.unref())
+  }
+
   // Options of the socket.
 
   get setNoDelay(): (noDelay?: boolean) => Effect.Effect<void> {
     return (noDelay = true) => Effect.sync(() => this.handle.setNoDelay(noDelay))
   }
 
-  get setKeepAlive(): (enable?: boolean, initialDelay?: Duration.DurationInput) => Effect.Effect<void> {
+  get setKeepAlive(): (
+    enable?: boolean,
+    initialDelay?: Duration.DurationInput
+  ) => Effect.Effect<void, InvalidArgument> {
     return (enable = false, initialDelay = Duration.zero) =>
-      Effect.sync(() => this.handle.setKeepAlive(enable, Duration.toMillis(Duration.decode(initialDelay))))
+      Effect.suspend(() => {
+        const bad = checkBoolean(enable, "enable")
+        if (bad !== undefined) return Effect.fail(bad)
+        const delay = checkDuration(initialDelay, "initialDelay")
+        if (delay !== undefined && !Duration.isDuration(delay)) return Effect.fail(delay)
+        this.handle.setKeepAlive(enable, delay === undefined ? 0 : Duration.toMillis(delay))
+        return Effect.void
+      })
   }
 
   get setTypeOfService(): (tos: number) => Effect.Effect<void, SocketError> {
-    return (tos) =>
-      Effect.tap(this.handle.setTypeOfService(tos), () =>
-        Effect.sync(() => {
-          this.typeOfService = tos
-        }))
+    return (tos) => this.handle.setTypeOfService(tos)
   }
 
-  get getTypeOfService(): Effect.Effect<number> {
-    return Effect.sync(() => this.typeOfService)
+  get getTypeOfService(): Effect.Effect<number, SocketError> {
+    return this.handle.getTypeOfService()
   }
 
-  // Idle timeout. The machinery is made on first use: most connections never set an idle timeout,
-  // and a PubSub and a FiberHandle (with its finalizer) cost ~5 KB and a fifth of an accept.
+  // Idle timeout.
 
-  /** The scope the idle machinery lives in: the one `make` ran in, or one of a server's connection's own. */
-  private get idleHome(): Effect.Effect<Scope.Scope> {
-    if (this.home !== undefined) return Effect.succeed(this.home)
-    return Effect.map(Scope.fork(this.parentScope!, ExecutionStrategy.sequential), (own) => {
-      if (this.home !== undefined) return this.home
-      this.ownScope = own
-      this.home = own
-      // Closed already: nothing would close the scope later.
-      if (this.closed) Effect.runFork(Scope.close(own, Exit.void))
-      return own
-    })
+  /** Sets the idle timeout from checked options. @internal */
+  unsafeSetIdleTimeout(millis: number, failOnIdle: boolean): void {
+    if (millis <= 0 && this.idle === undefined) return
+    ;(this.idle ??= new IdleTimeout(this.clock, this)).set(millis, failOnIdle)
   }
 
-  private get idleState(): Effect.Effect<IdleState> {
-    return Effect.suspend(() =>
-      this.idle !== undefined
-        ? Effect.succeed(this.idle)
-        : Effect.flatMap(this.idleHome, (home) =>
-          Effect.all({ events: PubSub.unbounded<void>(), timer: FiberHandle.make() }).pipe(
-            Scope.extend(home),
-            Effect.map((made) => (this.idle ??= made))
-          ))
-    )
-  }
-
-  private get awaitActivity(): Effect.Effect<void> {
-    return Effect.async<void>((resume) => {
-      this.activityWaker = () => resume(Effect.void)
-      return Effect.sync(() => {
-        this.activityWaker = undefined
-      })
-    })
-  }
-
-  private idleLoop(idleEvents: PubSub.PubSub<void>, timeout: number, failOnIdle: boolean): Effect.Effect<void> {
-    return Effect.gen(this, function*() {
-      while (!this.closed) {
-        const idleFor = (yield* Clock.currentTimeMillis) - this.lastActivity
-        if (idleFor < timeout) {
-          yield* Effect.sleep(Duration.millis(timeout - idleFor))
-          continue
-        }
-        yield* PubSub.publish(idleEvents, undefined)
-        if (failOnIdle) {
-          this.failure ??= new IdleTimeout({ timeout })
-          this.wakeReader()
-          this.wakeWriters()
-          this.handle.destroy()
-          return
-        }
-        // Node reports an idle period once; the next read or write starts a new one.
-        yield* this.awaitActivity
-      }
-    })
-  }
-
-  get setIdleTimeout(): (timeout: Duration.DurationInput | undefined, failOnIdle?: boolean) => Effect.Effect<void> {
+  get setIdleTimeout(): (
+    timeout: Duration.DurationInput | undefined,
+    failOnIdle?: boolean
+  ) => Effect.Effect<void, InvalidArgument> {
     return (timeout, failOnIdle = false) =>
       Effect.suspend(() => {
-        const millis = timeout === undefined ? 0 : Duration.toMillis(Duration.decode(timeout))
-        if (millis <= 0 || !Number.isFinite(millis)) {
-          return this.idle === undefined ? Effect.void : FiberHandle.clear(this.idle.timer)
+        const duration = checkDuration(timeout, "timeout")
+        if (duration !== undefined && !Duration.isDuration(duration)) return Effect.fail(duration)
+        const bad = checkBoolean(failOnIdle, "failOnIdle")
+        if (bad !== undefined) return Effect.fail(bad)
+        if (!this.closed) {
+          this.unsafeSetIdleTimeout(duration === undefined ? 0 : Duration.toMillis(duration), failOnIdle)
         }
-        this.tracksActivity = true
-        this.lastActivity = this.clock.unsafeCurrentTimeMillis()
-        return Effect.flatMap(this.idleState, ({ events, timer }) =>
-          FiberHandle.run(timer, this.idleLoop(events, millis, failOnIdle)).pipe(Effect.asVoid))
+        return Effect.void
       })
   }
 
   get subscribeIdle(): Effect.Effect<Queue.Dequeue<void>, never, Scope.Scope> {
-    return Effect.flatMap(this.idleState, ({ events }) => PubSub.subscribe(events))
+    return Effect.suspend(() => (this.idle ??= new IdleTimeout(this.clock, this)).subscribe)
   }
 
   pipe() {
@@ -600,32 +577,18 @@ export class ConnectionImpl implements Connection.Connection {
 
 Object.defineProperty(ConnectionImpl.prototype, TypeId, { value: TypeId })
 
-/** @internal */
-export const make = (handle: Handle, options: Options): Effect.Effect<Connection.Connection, never, Scope.Scope> =>
-  Effect.flatMap(Effect.scope, (scope) =>
-    Effect.flatMap(Effect.clock, (clock) => {
-      const connection = new ConnectionImpl(handle, options, clock, scope, undefined)
-      // Scope.addFinalizer: `close` needs none of this fiber's FiberRefs, which Effect.addFinalizer
-      // would diff and restore for each connection.
-      const added = Scope.addFinalizer(scope, connection.close)
-      return options.idleTimeout === undefined
-        ? Effect.as(added, connection)
-        : added.pipe(
-          Effect.zipRight(connection.setIdleTimeout(options.idleTimeout, options.failOnIdle)),
-          Effect.as(connection)
-        )
-    }))
-
 /**
- * A connection that no scope owns, for a server, which closes it itself (when its handler ends, or
- * when the server shuts down). `parentScope` is where the connection's own scope is forked from if
- * its idle machinery needs one; the server closes that scope last, so nothing is left behind.
- *
+ * A connection over a handle, with its options applied. Its owner closes it: the scope of a
+ * `connect`, or a server.
  * @internal
  */
-export const unsafeMake = (
+export const make = (
   handle: Handle,
   options: Options,
   clock: Clock.Clock,
-  parentScope: Scope.Scope
-): ConnectionImpl => new ConnectionImpl(handle, options, clock, undefined, parentScope)
+  scope: Scope.Scope
+): ConnectionImpl => {
+  const connection = new ConnectionImpl(handle, options, clock, scope)
+  if (options.idleTimeout > 0) connection.unsafeSetIdleTimeout(options.idleTimeout, options.failOnIdle)
+  return connection
+}

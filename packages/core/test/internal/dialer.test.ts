@@ -1,8 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Fiber, Ref, TestClock } from "effect"
-import * as Clock from "effect/Clock"
-import type { Candidate, Policy, RaceEvent } from "../../src/internal/happyEyeballs.js"
-import { interleave, race } from "../../src/internal/happyEyeballs.js"
+import { Resolver } from "@netfx/core"
+import type { Handle, PendingConnect, Transport } from "@netfx/core/Transport"
+import { Effect, Exit, Fiber, TestClock } from "effect"
+import type * as Clock from "effect/Clock"
+import type { Candidate } from "../../src/internal/dialer.js"
+import { Dial, interleave } from "../../src/internal/dialer.js"
+import * as timer from "../../src/internal/timer.js"
+import { SocketError } from "../../src/NetError.js"
 
 type Behaviour =
   | { readonly _tag: "accept"; readonly after: number }
@@ -12,54 +16,104 @@ type Behaviour =
 const v6 = (address: string): Candidate => ({ address, port: 80, family: 6 })
 const v4 = (address: string): Candidate => ({ address, port: 80, family: 4 })
 
-/**
- * A simulated network: each address behaves as told; `open` counts the attempts whose resources
- * are still held, `started` records when each attempt started.
- */
-const network = (behaviours: Record<string, Behaviour>) =>
-  Effect.gen(function*() {
-    const open = yield* Ref.make(0)
-    const started: Array<[string, number]> = []
-    const attempt = (candidate: Candidate) =>
-      Effect.gen(function*() {
-        started.push([candidate.address, yield* Clock.currentTimeMillis])
-        yield* Effect.acquireRelease(Ref.update(open, (n) => n + 1), () => Ref.update(open, (n) => n - 1))
-        const behaviour = behaviours[candidate.address]!
-        switch (behaviour._tag) {
-          case "accept":
-            yield* Effect.sleep(Duration.millis(behaviour.after))
-            return { address: candidate.address, at: yield* Clock.currentTimeMillis }
-          case "refuse":
-            yield* Effect.sleep(Duration.millis(behaviour.after))
-            return yield* Effect.fail(`ECONNREFUSED ${candidate.address}`)
-          case "blackhole":
-            return yield* Effect.never
-        }
-      })
-    return { open, started, attempt }
-  })
+/** A connected handle that only knows who it is and whether it was closed. */
+const fakeHandle = (address: string, at: number, onClose: () => void) =>
+  ({ address, at, destroy: onClose }) as unknown as Handle & { readonly address: string; readonly at: number }
 
+/**
+ * A simulated transport, callback-level as the dialer needs: each address behaves as told on the
+ * clock; `open` counts attempts whose socket is held (pending, or connected and not yet closed),
+ * `started` records when each attempt started.
+ */
+const network = (clock: Clock.Clock, behaviours: Record<string, Behaviour>) => {
+  const state = { open: 0, started: [] as Array<[string, number]> }
+  const transport: Transport["Type"] = {
+    defaultAttemptDelay: () => 250,
+    listen: () => Effect.die("no listen"),
+    open: () => Effect.die("no open"),
+    connect: (endpoint, callbacks): PendingConnect => {
+      const address = endpoint._tag === "Tcp" ? endpoint.address : endpoint.path
+      state.started.push([address, clock.unsafeCurrentTimeMillis()])
+      state.open++
+      let settled = false
+      const behaviour = behaviours[address]!
+      const task = behaviour._tag === "blackhole" ? undefined : timer.schedule(clock, behaviour.after, () => {
+        settled = true
+        if (behaviour._tag === "refuse") {
+          state.open--
+          return callbacks.onError(new SocketError({ code: `ECONNREFUSED`, syscall: "connect" }))
+        }
+        let closed = false
+        callbacks.onConnect(fakeHandle(address, clock.unsafeCurrentTimeMillis(), () => {
+          if (!closed) state.open--
+          closed = true
+        }))
+      })
+      return {
+        cancel: () => {
+          if (settled) return
+          settled = true
+          task?.cancel()
+          state.open--
+        }
+      }
+    }
+  }
+  return { state, transport }
+}
+
+/** Races the candidates under the policy, in a fiber; the winner's handle is closed at once. */
 const runRace = (
   candidates: ReadonlyArray<Candidate>,
   behaviours: Record<string, Behaviour>,
-  policy: Policy = "staggered",
+  policy: "staggered" | "sequential" = "staggered",
   delay = 250
 ) =>
   Effect.gen(function*() {
-    const net = yield* network(behaviours)
+    const clock = yield* Effect.clock
+    const net = network(clock, behaviours)
     const events: Array<string> = []
-    const onEvent = (event: RaceEvent<string>) => events.push(`${event._tag} ${event.candidate.address}`)
-    const fiber = yield* race(candidates, {
-      policy,
-      delay: Duration.millis(delay),
-      attempt: net.attempt,
-      timeoutError: (c) => `ETIMEDOUT ${c.address}`,
-      onEvent
-    }).pipe(Effect.scoped, Effect.fork)
-    return { ...net, events, fiber }
+    const resolver = Resolver.make(() => Effect.succeed([...candidates] as [Candidate, ...Array<Candidate>]))
+    const fiber = yield* Effect.async<{ address: string; at: number }, ReadonlyArray<[string, string]>>((resume) => {
+      const dial = new Dial(
+        {
+          _tag: "Tcp",
+          host: "race.test",
+          port: 80,
+          family: 0,
+          hints: undefined,
+          localAddress: undefined,
+          localPort: undefined,
+          autoSelect: true,
+          race: policy === "staggered"
+            ? { _tag: "Staggered", attemptDelay: delay, firstFamilyCount: 1 }
+            : { _tag: "Sequential", attemptTimeout: delay, firstFamilyCount: 1 },
+          firstFamilyCount: 1,
+          blockList: undefined,
+          timeout: undefined,
+          resolver,
+          onEvent: (event) => {
+            if (event._tag !== "Lookup") events.push(`${event._tag} ${event.address}`)
+          }
+        },
+        { transport: net.transport, resolver, clock, tracer: undefined, parentSpan: undefined },
+        (exit) => {
+          if (Exit.isSuccess(exit)) {
+            const handle = exit.value as Handle & { readonly address: string; readonly at: number }
+            handle.destroy()
+            return resume(Effect.succeed({ address: handle.address, at: handle.at }))
+          }
+          const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+          resume(Effect.fail((error?.attempts ?? []).map((a) => [a.address, a.code] as [string, string])))
+        }
+      )
+      dial.start()
+      return Effect.sync(() => dial.cancel())
+    }).pipe(Effect.fork)
+    return { open: () => net.state.open, started: net.state.started, events, fiber }
   })
 
-describe("happyEyeballs", () => {
+describe("the dialer's race", () => {
   describe("interleave", () => {
     const a = (address: string, family: 4 | 6) => ({ address, family })
     it("alternates families starting with the first address's family", () => {
@@ -91,8 +145,14 @@ describe("happyEyeballs", () => {
         const winner = yield* Fiber.join(r.fiber)
         assert.deepStrictEqual(winner, { address: "127.0.0.1", at: 250 })
         assert.deepStrictEqual(r.started, [["::1", 0], ["127.0.0.1", 250]])
-        assert.deepStrictEqual(r.events, ["Attempt ::1", "AttemptTimeout ::1", "Attempt 127.0.0.1"])
-        assert.strictEqual(yield* Ref.get(r.open), 0)
+        assert.deepStrictEqual(r.events, [
+          "Attempt ::1",
+          "AttemptTimeout ::1",
+          "Attempt 127.0.0.1",
+          "Connected 127.0.0.1",
+          "AttemptCancelled ::1"
+        ])
+        assert.strictEqual(r.open(), 0)
       }))
 
     it.effect("a slow but live IPv6 attempt keeps running and wins at 400 ms over IPv4 at 600 ms", () =>
@@ -105,7 +165,7 @@ describe("happyEyeballs", () => {
         assert.deepStrictEqual(yield* Fiber.join(r.fiber), { address: "::1", at: 400 })
         assert.deepStrictEqual(r.started, [["::1", 0], ["127.0.0.1", 250]])
         // The IPv4 loser was closed when IPv6 won; the winner's scope closed with the race's.
-        assert.strictEqual(yield* Ref.get(r.open), 0)
+        assert.strictEqual(r.open(), 0)
       }))
 
     it.effect("a failure starts the next attempt at once", () =>
@@ -117,7 +177,12 @@ describe("happyEyeballs", () => {
         yield* TestClock.adjust("40 millis")
         assert.deepStrictEqual(yield* Fiber.join(r.fiber), { address: "127.0.0.1", at: 40 })
         assert.deepStrictEqual(r.started, [["::1", 0], ["127.0.0.1", 30]])
-        assert.deepStrictEqual(r.events, ["Attempt ::1", "AttemptFailed ::1", "Attempt 127.0.0.1"])
+        assert.deepStrictEqual(r.events, [
+          "Attempt ::1",
+          "AttemptFailed ::1",
+          "Attempt 127.0.0.1",
+          "Connected 127.0.0.1"
+        ])
       }))
 
     it.effect("the delay counts from the latest start, whatever fails in between", () =>
@@ -132,7 +197,7 @@ describe("happyEyeballs", () => {
         assert.deepStrictEqual(yield* Fiber.join(r.fiber), { address: "10.0.0.2", at: 605 })
         // ::1 at 0; 10.0.0.1 at 250 (delay), refused at 350 so ::2 starts at once; 10.0.0.2 at 600.
         assert.deepStrictEqual(r.started, [["::1", 0], ["10.0.0.1", 250], ["::2", 350], ["10.0.0.2", 600]])
-        assert.strictEqual(yield* Ref.get(r.open), 0)
+        assert.strictEqual(r.open(), 0)
       }))
 
     it.effect("all refused: one failure lists every attempt in order", () =>
@@ -146,13 +211,12 @@ describe("happyEyeballs", () => {
         const exit = yield* Fiber.await(r.fiber)
         assert.deepStrictEqual(
           exit,
-          Exit.fail([
-            { candidate: v6("::1"), error: "ECONNREFUSED ::1" },
-            { candidate: v4("127.0.0.1"), error: "ECONNREFUSED 127.0.0.1" },
-            { candidate: v6("::2"), error: "ECONNREFUSED ::2" }
-          ])
+          Exit.fail<ReadonlyArray<[string, string]>>([["::1", "ECONNREFUSED"], ["127.0.0.1", "ECONNREFUSED"], [
+            "::2",
+            "ECONNREFUSED"
+          ]])
         )
-        assert.strictEqual(yield* Ref.get(r.open), 0)
+        assert.strictEqual(r.open(), 0)
       }))
 
     it.effect("interrupting the race mid-way closes every attempt", () =>
@@ -163,9 +227,9 @@ describe("happyEyeballs", () => {
           "::2": { _tag: "blackhole" }
         })
         yield* TestClock.adjust("300 millis")
-        assert.strictEqual(yield* Ref.get(r.open), 2)
+        assert.strictEqual(r.open(), 2)
         yield* Fiber.interrupt(r.fiber)
-        assert.strictEqual(yield* Ref.get(r.open), 0)
+        assert.strictEqual(r.open(), 0)
       }))
   })
 
@@ -178,8 +242,13 @@ describe("happyEyeballs", () => {
         }, "sequential")
         yield* TestClock.adjust("850 millis")
         assert.deepStrictEqual(yield* Fiber.join(r.fiber), { address: "127.0.0.1", at: 850 })
-        assert.deepStrictEqual(r.events, ["Attempt ::1", "AttemptTimeout ::1", "Attempt 127.0.0.1"])
-        assert.strictEqual(yield* Ref.get(r.open), 0)
+        assert.deepStrictEqual(r.events, [
+          "Attempt ::1",
+          "AttemptTimeout ::1",
+          "Attempt 127.0.0.1",
+          "Connected 127.0.0.1"
+        ])
+        assert.strictEqual(r.open(), 0)
       }))
 
     it.effect("arms no timer on the last address, and reports timeouts as errors", () =>
@@ -193,10 +262,7 @@ describe("happyEyeballs", () => {
         yield* TestClock.adjust("1 millis")
         assert.deepStrictEqual(
           yield* Fiber.await(r.fiber),
-          Exit.fail([
-            { candidate: v6("::1"), error: "ETIMEDOUT ::1" },
-            { candidate: v4("127.0.0.1"), error: "ECONNREFUSED 127.0.0.1" }
-          ])
+          Exit.fail<ReadonlyArray<[string, string]>>([["::1", "ETIMEDOUT"], ["127.0.0.1", "ECONNREFUSED"]])
         )
         assert.deepStrictEqual(r.events, [
           "Attempt ::1",
@@ -204,7 +270,7 @@ describe("happyEyeballs", () => {
           "Attempt 127.0.0.1",
           "AttemptFailed 127.0.0.1"
         ])
-        assert.strictEqual(yield* Ref.get(r.open), 0)
+        assert.strictEqual(r.open(), 0)
       }))
 
     it.effect("moves on at once after a failure", () =>
