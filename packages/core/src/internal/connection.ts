@@ -30,6 +30,7 @@ import { IdleTimeout as IdleTimeoutError, SocketClosed, SocketError } from "../N
 import type { SocketAddress } from "../SocketAddress.js"
 import type { Handle, HandleEvents } from "../Transport.js"
 import { IdleTimeout } from "./idleTimeout.js"
+import * as ioScheduler from "./ioScheduler.js"
 import { checkBoolean, checkDuration } from "./options.js"
 
 /** @internal */
@@ -105,7 +106,8 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   private readState = ReadState.Flowing
   /** The stream has a consumer (one at a time). */
   private streaming = false
-  private readWaker: Waker | undefined = undefined
+  /** The reader waiting for bytes: its `Effect.async` resume. */
+  private readResume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
   private writeState = WriteState.Open
   private closeMode = CloseMode.None
   /** The peer ended its side (for the EPIPE of a write after its FIN). */
@@ -153,7 +155,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     // A waiting reader takes this chunk in a microtask, before the handle reads again: pausing
     // would only cost a pause and a resume per chunk, as one 64 KiB read reaches the mark alone.
     if (
-      this.readState === ReadState.Flowing && this.readWaker === undefined &&
+      this.readState === ReadState.Flowing && this.readResume === undefined &&
       this.buffered >= this.options.readHighWaterMark
     ) {
       this.readState = ReadState.Paused
@@ -204,16 +206,20 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     this.handle.destroy()
   }
 
+  // Wake-ups from the handle's events come from I/O callbacks: a handler fiber runs at once there
+  // (see ioScheduler); any other fiber is queued on its own scheduler as usual.
   private wakeReader() {
-    const waker = this.readWaker
-    this.readWaker = undefined
-    waker?.()
+    const resume = this.readResume
+    if (resume === undefined) return
+    this.readResume = undefined
+    ioScheduler.resumeFromIo(() => resume(Effect.void))
   }
 
   private wakeWriters() {
     const wakers = this.drainWakers
+    if (wakers === undefined) return
     this.drainWakers = undefined
-    wakeAll(wakers)
+    ioScheduler.resumeFromIo(() => wakeAll(wakers))
   }
 
   // Reading.
@@ -235,7 +241,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   // the interruption, and the next wait replaces it.
   private get readable(): Effect.Effect<void> {
     return this._readable ??= Effect.async<void>((resume) => {
-      this.readWaker = () => resume(Effect.void)
+      this.readResume = resume
     })
   }
 
@@ -314,21 +320,34 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   /**
    * Writes the chunks in order, each as `write` would, without an effect per chunk: the handle
    * takes them one after the other until its buffer is full, then the rest waits for the drain.
+   * An array (or a chunk's array) is walked by index, without an iterator.
    */
-  private writeFrom(chunks: Iterator<Uint8Array | string>): Effect.Effect<void, ConnectionError> {
-    for (;;) {
-      const next = chunks.next()
-      if (next.done === true) return Effect.void
+  private writeFrom(chunks: ReadonlyArray<Uint8Array | string>, from: number): Effect.Effect<void, ConnectionError> {
+    for (let i = from; i < chunks.length; i++) {
       if (!this.writable) return Effect.fail(this.writeClosedError("write"))
       this.idle?.activity()
-      if (!this.handle.write(next.value)) {
-        return Effect.zipRight(this.awaitDrain, Effect.suspend(() => this.writeFrom(chunks)))
+      if (!this.handle.write(chunks[i]!)) {
+        const next = i + 1
+        return next === chunks.length
+          ? this.awaitDrain
+          : Effect.zipRight(this.awaitDrain, Effect.suspend(() => this.writeFrom(chunks, next)))
       }
     }
+    return Effect.void
   }
 
   get writeAll(): (chunks: Iterable<Uint8Array | string>) => Effect.Effect<void, ConnectionError> {
-    return this._writeAll ??= (chunks) => Effect.suspend(() => this.writeFrom(chunks[Symbol.iterator]()))
+    return this._writeAll ??= (chunks) =>
+      Effect.suspend(() =>
+        this.writeFrom(
+          Array.isArray(chunks)
+            ? chunks
+            : Chunk.isChunk(chunks)
+            ? Chunk.toReadonlyArray(chunks as Chunk.Chunk<Uint8Array | string>)
+            : Array.from(chunks),
+          0
+        )
+      )
   }
 
   get sink(): Sink.Sink<void, Uint8Array | string, never, ConnectionError> {
@@ -434,16 +453,21 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
    * `closeTimeout`). The server knows when the socket has closed from `onClose`.
    */
   get release(): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      if (this.closed || this.closeMode === CloseMode.Abort) return Effect.void
-      if (
-        this.writeState === WriteState.Ended || this.failure !== undefined || this.handle.bufferSize() > 0
-      ) return this.close
-      this.closeMode = CloseMode.Graceful
-      this.destroyOnEnd = true
-      this.startEnd()
-      return Effect.void
-    })
+    return Effect.sync(() => this.unsafeRelease())
+  }
+
+  /** `release`, now. @internal */
+  unsafeRelease(): void {
+    if (this.closed || this.closeMode === CloseMode.Abort) return
+    if (this.writeState === WriteState.Ended || this.failure !== undefined || this.handle.bufferSize() > 0) {
+      // Queued bytes are flushed (up to closeTimeout) by `close`, in a fiber of its own: the server
+      // keeps the connection until its socket closes.
+      Effect.runFork(this.close)
+      return
+    }
+    this.closeMode = CloseMode.Graceful
+    this.destroyOnEnd = true
+    this.startEnd()
   }
 
   /** Resets the socket (RST) and returns at once. */

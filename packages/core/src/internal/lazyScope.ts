@@ -48,6 +48,11 @@ export class LazyScope implements Scope.CloseableScope {
     })
   }
 
+  /** Closes a scope nothing was added to: there is nothing to run. */
+  closeUnused(): void {
+    if (this.inner === undefined) this.inner = closed
+  }
+
   /** Whether something was added to the scope (and it has not closed). */
   get used(): boolean {
     return this.inner !== undefined && this.inner !== closed

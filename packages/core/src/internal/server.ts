@@ -9,7 +9,6 @@
  */
 import * as Cause from "effect/Cause"
 import type * as Clock from "effect/Clock"
-import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -29,7 +28,9 @@ import type * as ServerModule from "../Server.js"
 import type { SocketAddress } from "../SocketAddress.js"
 import type { Handle, Listener } from "../Transport.js"
 import * as connection from "./connection.js"
+import * as ioScheduler from "./ioScheduler.js"
 import { LazyScope } from "./lazyScope.js"
+import * as overlayContext from "./overlayContext.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("@netfx/core/Server")
@@ -69,13 +70,16 @@ const connectionFailure = (
   return undefined
 }
 
+const release = (conn: connection.ConnectionImpl) => conn.unsafeRelease()
+const reset = (conn: connection.ConnectionImpl) => conn.unsafeReset()
+
 /** @internal */
 export class ServerImpl<Address extends SocketAddress | string> implements ServerModule.Server<Address> {
   declare readonly [TypeId]: typeof TypeId
   /** Connections whose socket is open. */
   readonly open = new Set<connection.ConnectionImpl>()
   /** Handler fibers running (serve's, PlatformSocketServer's). */
-  readonly handlers = new Set<Fiber.RuntimeFiber<void>>()
+  readonly handlers = new Set<Fiber.RuntimeFiber<void, unknown>>()
   private accepting = true
   private drainedWaker: (() => void) | undefined = undefined
   private readonly connectionOptions: connection.Options
@@ -148,66 +152,77 @@ export class ServerImpl<Address extends SocketAddress | string> implements Serve
    * Runs a handler for a connection in a fiber of its own, with the connection's scope as its
    * `Scope`. When it ends, the scope is closed and the connection released (success) or reset
    * (failure, reported unless it is an interruption), unless `finishes` is false (the caller
-   * closes the connection itself).
+   * closes the connection itself). The end is observed from outside the fiber, so nothing can
+   * interrupt it and the handler's program carries no wrapper of its own.
    */
   fork<R>(
     conn: connection.ConnectionImpl,
     effect: Effect.Effect<void, unknown, R>,
     runtime: Runtime.Runtime<R>,
     finishes: boolean
-  ): Fiber.RuntimeFiber<void> {
+  ): Fiber.RuntimeFiber<void, unknown> {
     const scoped = Runtime.make({
-      context: Context.add(runtime.context, Scope.Scope, conn.scope),
+      context: overlayContext.add(runtime.context, Scope.Scope, conn.scope),
       fiberRefs: runtime.fiberRefs,
       runtimeFlags: runtime.runtimeFlags
     })
-    const fiber = Runtime.runFork(
-      scoped,
-      Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Effect.exit(restore(effect)), (exit) => this.finish(conn, exit, finishes))
-      )
-    )
-    // A handler that ended at once has already left the set.
-    if (fiber.unsafePoll() === null) this.handlers.add(fiber)
+    const fiber = Runtime.runFork(scoped, effect, { scheduler: ioScheduler.scheduler })
+    const exit = fiber.unsafePoll()
+    if (exit !== null) this.finish(conn, exit, finishes)
+    else {
+      this.handlers.add(fiber)
+      fiber.addObserver((exit) => {
+        this.handlers.delete(fiber)
+        this.finish(conn, exit, finishes)
+      })
+    }
     return fiber
   }
 
-  private finish(
+  /** A handler ended: its scope is closed, then its connection released or reset. */
+  private finish(conn: connection.ConnectionImpl, exit: Exit.Exit<void, unknown>, finishes: boolean): void {
+    const failed = Exit.isFailure(exit)
+    if (failed && finishes && !Cause.isInterruptedOnly(exit.cause)) {
+      const broken = connectionFailure(conn, exit.cause)
+      this.report(
+        broken === undefined
+          ? { _tag: "HandlerFailed", remote: conn.remoteAddress, cause: exit.cause }
+          : { _tag: "ConnectionFailed", remote: conn.remoteAddress, error: broken }
+      )
+    }
+    this.closeScope(conn, exit, finishes ? (failed ? reset : release) : undefined)
+  }
+
+  /**
+   * Closes a connection's scope, then runs `after` on the connection. A scope nothing was added to
+   * closes now; one with finalizers closes in a fiber that the shutdown waits for, as for a handler.
+   */
+  private closeScope(
     conn: connection.ConnectionImpl,
-    exit: Exit.Exit<void, unknown>,
-    finishes: boolean
-  ): Effect.Effect<void> {
-    return Effect.withFiberRuntime((fiber) => {
-      this.handlers.delete(fiber as Fiber.RuntimeFiber<void>)
-      const closeScope = Scope.close(conn.scope as Scope.CloseableScope, exit)
-      let after: Effect.Effect<void> = Effect.void
-      if (finishes) {
-        if (Exit.isSuccess(exit)) after = conn.release
-        else {
-          if (!Cause.isInterruptedOnly(exit.cause)) {
-            const broken = connectionFailure(conn, exit.cause)
-            this.report(
-              broken === undefined
-                ? { _tag: "HandlerFailed", remote: conn.remoteAddress, cause: exit.cause }
-                : { _tag: "ConnectionFailed", remote: conn.remoteAddress, error: broken }
-            )
-          }
-          after = conn.reset
-        }
-      }
-      return Effect.zipRight(Effect.zipRight(closeScope, after), Effect.sync(() => this.checkDrained()))
+    exit: Exit.Exit<unknown, unknown>,
+    after: ((conn: connection.ConnectionImpl) => void) | undefined
+  ): void {
+    const scope = conn.scope as LazyScope
+    if (!scope.used) {
+      scope.closeUnused()
+      after?.(conn)
+      return this.checkDrained()
+    }
+    const closing = Effect.runFork(
+      after === undefined ? scope.close(exit) : Effect.zipRight(scope.close(exit), Effect.sync(() => after(conn)))
+    )
+    this.handlers.add(closing)
+    closing.addObserver(() => {
+      this.handlers.delete(closing)
+      this.checkDrained()
     })
   }
 
   private onClose(conn: connection.ConnectionImpl): void {
     this.open.delete(conn)
     // A connection of `listen` is done when its socket closes; `serve`'s when its handler ends.
-    if (this.serving === undefined) {
-      const scope = conn.scope as LazyScope
-      if (scope.used) Effect.runFork(scope.close(Exit.void))
-      else Effect.runSync(scope.close(Exit.void))
-    }
-    this.checkDrained()
+    if (this.serving === undefined) this.closeScope(conn, Exit.void, undefined)
+    else this.checkDrained()
   }
 
   private checkDrained(): void {
