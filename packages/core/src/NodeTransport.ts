@@ -335,7 +335,13 @@ const listen = (endpoint: ListenEndpoint) =>
           const first = current === undefined
           current = events
           if (!first) return
-          server.on("connection", (socket: net.Socket) => current!.onConnection(makeHandle(socket, peer)))
+          server.on("connection", (socket: net.Socket) => {
+            // The peer's address, read now and kept by the socket: once the peer resets the
+            // connection the socket can no longer tell it, and a server reports it with every
+            // failure (getpeername costs one system call).
+            if (peer._tag === "Tcp") void socket.remoteAddress
+            current!.onConnection(makeHandle(socket, peer))
+          })
           server.on("error", (error: NodeError) => current!.onError(toSocketError({ ...error, syscall: "accept" })))
         },
         close: () => {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { NetError, Transport } from "@netfx/core"
-import { BlockList, Connection, Resolver, TestTransport } from "@netfx/core"
+import type { NetError } from "@netfx/core"
+import { BlockList, Connection, Resolver, TestTransport, Transport } from "@netfx/core"
 import { Cause, Chunk, Effect, Either, Exit, Fiber, Layer, Option, Queue, Schema, Stream, TestClock } from "effect"
 import * as Clock from "effect/Clock"
 import type { Scope } from "effect/Scope"
@@ -463,5 +463,123 @@ describe("Connection idle timeout (simulated, exact instants)", () => {
       yield* conn.awaitClose
       assert.strictEqual(failure(yield* Effect.exit(conn.write("late")))._tag, "IdleTimeout")
       assert.strictEqual(yield* net.openSockets, 1) // the server side, which the test never closed
+    })))
+})
+
+describe("Connection: what programs asked for (simulated, exact instants)", () => {
+  const fiberRefEntries = Effect.withFiberRuntime((fiber) => {
+    let entries = 0
+    const refs = fiber.getFiberRefs() as unknown as { readonly locals: Map<unknown, ReadonlyArray<unknown>> }
+    for (const stack of refs.locals.values()) entries += stack.length
+    return Effect.succeed(entries)
+  })
+
+  it.effect("a long-lived fiber that connects 2,000 times with a timeout keeps its FiberRefs flat", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("127.0.0.1:80", TestTransport.accept())
+      const once = Effect.scoped(Connection.connect({ host: "127.0.0.1", port: 80, timeout: "5 seconds" }))
+      yield* once
+      const before = yield* fiberRefEntries
+      for (let i = 0; i < 2000; i++) yield* once
+      // Effect 3.22's Effect.scoped(Effect.timeout(Effect.acquireRelease(...))) left two entries per
+      // call in the calling fiber; the connect avoids that shape.
+      assert.strictEqual(yield* fiberRefEntries, before)
+    })))
+
+  it.effect("bad durations are InvalidArgument, never 0, never thrown, never a defect", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("127.0.0.1:80", TestTransport.accept())
+      const result = (options: Partial<Connection.TcpOptions>) =>
+        Effect.map(
+          Effect.exit(Effect.suspend(() => Connection.connect({ host: "127.0.0.1", port: 80, ...options }))),
+          (exit) => Exit.isSuccess(exit) ? "connected" : (failure(exit) as NetError.InvalidArgument).code
+        )
+      assert.strictEqual(yield* result({ timeout: -1 }), "ERR_OUT_OF_RANGE")
+      assert.strictEqual(yield* result({ timeout: "soon" as never }), "ERR_INVALID_ARG_VALUE")
+      assert.strictEqual(yield* result({ timeout: "-5 seconds" }), "ERR_OUT_OF_RANGE")
+      assert.strictEqual(yield* result({ timeout: Number.NaN }), "ERR_INVALID_ARG_VALUE")
+      assert.strictEqual(yield* result({ idleTimeout: "soon" as never }), "ERR_INVALID_ARG_VALUE")
+      assert.strictEqual(yield* result({ closeTimeout: -1 }), "ERR_OUT_OF_RANGE")
+      assert.strictEqual(yield* result({ keepAliveInitialDelay: {} as never }), "ERR_INVALID_ARG_TYPE")
+      assert.strictEqual(yield* result({ autoSelectFamilyAttemptDelay: -250 }), "ERR_OUT_OF_RANGE")
+      assert.strictEqual(yield* result({ timeout: "5 seconds", idleTimeout: 0 }), "connected")
+      assert.strictEqual(yield* result({ timeout: Infinity }), "connected")
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: 80 })
+      const set = yield* Effect.exit(conn.setIdleTimeout("soon" as never))
+      assert.strictEqual((failure(set) as NetError.InvalidArgument).code, "ERR_INVALID_ARG_VALUE")
+      assert.strictEqual(
+        (failure(yield* Effect.exit(conn.setKeepAlive(true, -1))) as NetError.InvalidArgument).code,
+        "ERR_OUT_OF_RANGE"
+      )
+      // The schema a user decodes configuration with says the same.
+      assert.isTrue(Either.isLeft(Schema.decodeUnknownEither(Connection.TcpOptionsSchema)({ port: 80, timeout: -1 })))
+      assert.isTrue(
+        Either.isRight(Schema.decodeUnknownEither(Connection.TcpOptionsSchema)({ port: 80, timeout: "5 seconds" }))
+      )
+    })))
+
+  it.effect("one catchTag catches every 'could not connect', whatever DNS answered", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:81", TestTransport.refuse())
+      const caught = (options: Connection.TcpOptions) =>
+        Connection.connect(options).pipe(
+          Effect.as("connected"),
+          Effect.catchTag("ConnectError", (error) =>
+            Effect.succeed(`${error.reason} ${error.code} ${error.attempts.length}`)),
+          Effect.scoped
+        )
+      assert.strictEqual(yield* caught({ host: "v4.test", port: 81 }), "Attempts ECONNREFUSED 1")
+      assert.strictEqual(yield* caught({ host: "dual.test", port: 81 }), "Attempts ECONNREFUSED 2")
+      assert.strictEqual(yield* caught({ host: "nosuch.test", port: 81 }), "Lookup ENOTFOUND 0")
+      const all = Either.getOrThrow(BlockList.addSubnet(BlockList.empty, "::", 0))
+      assert.strictEqual(yield* caught({ host: "dual.test", port: 81, blockList: all }), "Blocked ERR_IP_BLOCKED 0")
+    })))
+
+  it.effect("the attempt delay is the transport's default unless set, and a delay above 2 s is honoured", () =>
+    Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("[::1]:80", TestTransport.blackhole)
+      yield* net.set("127.0.0.1:80", TestTransport.accept())
+      const transport = yield* Transport.Transport
+      // A runtime whose default is 500 ms (Node 25+): the race waits that long for IPv6.
+      const slower = Transport.Transport.of({ ...transport, defaultAttemptDelay: () => 500 })
+      const { events, fiber } = yield* startConnect({ host: "dual.test", port: 80 }).pipe(
+        Effect.provideService(Transport.Transport, slower)
+      )
+      yield* TestClock.adjust("500 millis")
+      assert.strictEqual((yield* Fiber.join(fiber)).at, 500)
+      assert.include(events, "500 Attempt 127.0.0.1")
+      const long = yield* startConnect({ host: "dual.test", port: 80, autoSelectFamilyAttemptDelay: "3 seconds" })
+      yield* TestClock.adjust("2999 millis")
+      assert.isNull(long.fiber.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual((yield* Fiber.join(long.fiber)).at, 3500)
+    }).pipe(Effect.scoped, Effect.provide(network)))
+
+  it.effect("a connection tells its state: open, half-closed either way, closed", () =>
+    scopedNetwork(Effect.gen(function*() {
+      const net = yield* TestTransport.TestNetwork
+      yield* net.set("127.0.0.1:80", TestTransport.accept())
+      const a = yield* Connection.connect({ host: "127.0.0.1", port: 80, allowHalfOpen: true })
+      const serverA = (yield* Queue.take(net.accepted)).handle
+      serverA.listen({ onData: () => {}, onEnd: () => {}, onError: () => {}, onDrain: () => {}, onClose: () => {} })
+      assert.strictEqual(yield* a.state, "Open")
+      yield* a.end
+      assert.strictEqual(yield* a.state, "WriteClosed")
+      yield* Effect.async<void>((resume) => serverA.end(() => resume(Effect.void)))
+      assert.isTrue(Option.isNone(yield* a.read))
+      assert.strictEqual(yield* a.state, "Closed")
+
+      const b = yield* Connection.connect({ host: "127.0.0.1", port: 80, allowHalfOpen: true })
+      const serverB = (yield* Queue.take(net.accepted)).handle
+      serverB.listen({ onData: () => {}, onEnd: () => {}, onError: () => {}, onDrain: () => {}, onClose: () => {} })
+      yield* Effect.async<void>((resume) => serverB.end(() => resume(Effect.void)))
+      assert.isTrue(Option.isNone(yield* b.read))
+      assert.strictEqual(yield* b.state, "ReadClosed")
+      yield* b.close
+      assert.strictEqual(yield* b.state, "Closed")
     })))
 })

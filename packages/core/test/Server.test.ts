@@ -1,8 +1,9 @@
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import type { Transport } from "@netfx/core"
 import { BlockList, Connection, Resolver, Server, SocketAddress, TestTransport } from "@netfx/core"
 import { Cause, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Queue, Stream, TestClock } from "effect"
 import type { Scope } from "effect/Scope"
+import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
 import * as net from "node:net"
@@ -204,6 +205,110 @@ describe("Server over the runtime's sockets", () => {
       }
       assert.strictEqual(text(yield* exchange({ host: "127.0.0.1", port }, "hello")), "fine")
     })))
+
+  it.live("a peer that resets is not a handler failure; a handler failure always names the peer", () =>
+    withLive(Effect.gen(function*() {
+      const server = yield* Server.serve({ host: "127.0.0.1" }, (conn) =>
+        Effect.gen(function*() {
+          // Reads until the peer goes: a reset fails the read with ECONNRESET.
+          yield* Stream.runDrain(conn.stream)
+          // A bug that shows only once the socket is gone.
+          return yield* Effect.fail("after the peer left")
+        }))
+      const events = yield* server.subscribeEvents
+      const port = portOf(server)
+      yield* Effect.async<void>((resume) => {
+        const socket = net.connect(port, "127.0.0.1", () => socket.resetAndDestroy())
+        socket.on("close", () => resume(Effect.void))
+      })
+      const reset = yield* Queue.take(events)
+      assert.strictEqual(reset._tag, "ConnectionFailed")
+      if (reset._tag === "ConnectionFailed") {
+        assert.strictEqual(reset.error.code, "ECONNRESET")
+        assert.strictEqual((reset.remote as SocketAddress.SocketAddress).address, "127.0.0.1")
+      }
+      yield* Effect.async<void>((resume) => {
+        const socket = net.connect(port, "127.0.0.1", () => socket.end())
+        socket.on("close", () => resume(Effect.void))
+      })
+      const bug = yield* Queue.take(events)
+      assert.strictEqual(bug._tag, "HandlerFailed")
+      // The socket had closed before the handler failed: the address was kept from the accept.
+      if (bug._tag === "HandlerFailed") {
+        assert.strictEqual((bug.remote as SocketAddress.SocketAddress).address, "127.0.0.1")
+      }
+    })))
+
+  it.live("a shutdown reports each stage: stopped accepting, draining with N open, deadline, closed", () =>
+    withLive(Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const stages: Array<string> = []
+      const server = yield* Server.serve({
+        host: "127.0.0.1",
+        shutdownTimeout: "20 millis",
+        onEvent: (event) => {
+          if (event._tag === "Shutdown") stages.push(`${event.stage} ${event.open}`)
+        }
+      }, () => Effect.zipRight(Deferred.succeed(started, undefined), Effect.never))
+      const client = yield* Effect.fork(rawClient(portOf(server)))
+      yield* Deferred.await(started)
+      yield* server.shutdown
+      assert.deepStrictEqual(stages, ["StoppedAccepting 1", "Draining 1", "DeadlineReached 1", "Closed 0"])
+      // The handler cut short by the deadline: its connection was reset.
+      assert.strictEqual(yield* Fiber.join(client), "error ECONNRESET")
+    })))
+
+  it.live("the address is typed by the options: a SocketAddress for TCP, the path for IPC", () =>
+    withLive(Effect.gen(function*() {
+      const tcp = yield* Server.listen({ host: "127.0.0.1" })
+      expectTypeOf(tcp.address).toEqualTypeOf<SocketAddress.SocketAddress>()
+      assert.isAbove(tcp.address.port, 0)
+      const path = join(yield* tempDir, "typed.sock")
+      const ipc = yield* Server.serve({ path }, (conn) => conn.end)
+      expectTypeOf(ipc.address).toEqualTypeOf<string>()
+      assert.strictEqual(ipc.address, path)
+    })))
+
+  it.live(
+    "unref lets a process exit with a server and a connection open; ref keeps it alive",
+    () =>
+      withLive(Effect.gen(function*() {
+        // The peer the child connects to lives here, so that the child's only handles are its own
+        // listening server and its client connection.
+        const peer = yield* Server.serve({ host: "127.0.0.1" }, () => Effect.never)
+        const program = (unref: boolean) => `
+        import { Connection, NodeTransport, Server } from "@netfx/core"
+        import { Effect } from "effect"
+        Effect.gen(function*() {
+          const server = yield* Server.serve({ host: "127.0.0.1" }, () => Effect.void)
+          const conn = yield* Connection.connect({ host: "127.0.0.1", port: ${peer.address.port} })
+          ${unref ? "yield* server.unref; yield* conn.unref" : ""}
+          console.log("ready")
+          // Waits for ever without a timer of its own (Effect.never holds the process open).
+          return yield* Effect.async<never>(() => {})
+        }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer), Effect.runFork)
+      `
+        // The exit says whether the child exited on its own (0) or had to be stopped (SIGTERM).
+        const run = (unref: boolean) =>
+          Effect.async<string>((resume) => {
+            const child = spawn(
+              process.execPath,
+              ["--import", "tsx", "--conditions=@netfx/source", "--input-type=module", "-e", program(unref)],
+              { stdio: ["ignore", "pipe", "inherit"] }
+            )
+            let out = ""
+            child.stdout.on("data", (d) => {
+              out += d
+              // With its handles ref'd it never exits: once it is ready, it is stopped.
+              if (!unref && out.includes("ready")) child.kill("SIGTERM")
+            })
+            child.on("exit", (code, signal) => resume(Effect.succeed(`${out.trim()} ${signal ?? code}`)))
+          })
+        assert.strictEqual(yield* run(true), "ready 0")
+        assert.strictEqual(yield* run(false), "ready SIGTERM")
+      })),
+    60_000
+  )
 
   it.live("shutdown stops accepting at once and lets a slow handler finish", () =>
     withLive(Effect.gen(function*() {

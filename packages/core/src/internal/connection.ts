@@ -251,8 +251,9 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
       if (this.chunks.length > 0) return Effect.succeed(Option.some(this.take()))
       if (this.failure !== undefined) return Effect.fail(this.failure)
       if (this.readState === ReadState.Ended) return Effect.succeed(Option.none())
-      return Effect.zipRight(this.readable, read)
+      return waitThenRead
     })
+    const waitThenRead = Effect.zipRight(this.readable, read)
     return this._read = read
   }
 
@@ -391,6 +392,12 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     return this._end = Effect.suspend(() => {
       if (this.failure !== undefined) return Effect.fail(this.failure)
       if (this.closed) return Effect.fail(new SocketClosed({ operation: "end" }, true))
+      // Nothing queued: the FIN is handed to the system now, as `socket.end()` does, and there is
+      // nothing to wait for (a failure to send it fails the connection, for its reads and writes).
+      if (this.writeState === WriteState.Open && this.handle.bufferSize() === 0) {
+        this.startEnd()
+        return Effect.void
+      }
       this.startEnd()
       return Effect.zipRight(this.awaitEnd, failed)
     })
@@ -428,12 +435,14 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
         this.handle.destroy()
         return this.awaitClose
       }
-      this.startEnd()
-      // Nothing queued: the FIN goes out at once, and nothing the peer does can hold it, so the
-      // flush needs no timeout, whose race costs two fibers and a timer on every close.
+      // Nothing queued: the FIN goes out at once and the socket is released right after it; nothing
+      // the peer does can hold that, so there is no timeout to race, only the close to wait for.
       if (this.handle.bufferSize() === 0) {
-        return Effect.zipRight(Effect.zipRight(this.awaitEnd, destroy), this.awaitClose)
+        this.destroyOnEnd = true
+        if (this.writeState === WriteState.Open) this.startEnd()
+        return this.awaitClose
       }
+      this.startEnd()
       // A FIN already on its way (from `end` or the peer's end) is waited for, not cut short.
       // Interruptible: this runs as a finalizer, where the timeout could not stop a stuck flush.
       return this.awaitEnd.pipe(
@@ -467,7 +476,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     }
     this.closeMode = CloseMode.Graceful
     this.destroyOnEnd = true
-    this.startEnd()
+    if (this.writeState === WriteState.Open) this.startEnd()
   }
 
   /** Resets the socket (RST) and returns at once. */

@@ -32,6 +32,14 @@ export class LazyScope implements Scope.CloseableScope {
     return this.inner
   }
 
+  /**
+   * The state of Effect's own scope implementation, which `Effect.forkIn` (and so
+   * `Effect.forkScoped`) reads and writes directly: the real scope's, made for it.
+   */
+  get state(): unknown {
+    return (this.real as unknown as { readonly state: unknown }).state
+  }
+
   fork(strategy: ExecutionStrategy.ExecutionStrategy): Effect.Effect<Scope.CloseableScope> {
     return EffectModule.suspend(() => Scope.fork(this.real, strategy))
   }
