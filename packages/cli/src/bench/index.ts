@@ -82,6 +82,7 @@ import { Workers } from "./workerPool.js"
 
 export type { Mode } from "./children.js"
 export type { BenchOptions, ProgressEvent, Row, SuiteResult, Target } from "./model.js"
+export { BenchJson, JsonRow, jsonSchemaVersion } from "./model.js"
 export type { Implementation } from "./protocol.js"
 export { formatTable, toJson } from "./report.js"
 export { scenarioNames } from "./scenarios/index.js"

@@ -22,6 +22,8 @@ export interface Metric<M> {
   readonly unit: string
   readonly better: "higher" | "lower"
   readonly target?: number | undefined
+  /** Why this quantity is not reported in this run (its rows get the reason instead of a median). */
+  readonly notMeasured?: string | undefined
 }
 
 export interface Plan<M> {
@@ -73,6 +75,8 @@ export const runPlan = async <M>(plan: Plan<M>, onProgress: BenchOptions["onProg
     for (const impl of plan.implementations) await attempt(impl, () => plan.round(impl).then(() => undefined))
   }
   const primary = plan.metrics[0]!
+  const steps = plan.rounds * plan.implementations.length
+  let step = 0
   for (let round = 0; round < plan.rounds; round++) {
     const shift = round % plan.implementations.length
     const order = [...plan.implementations.slice(shift), ...plan.implementations.slice(0, shift)]
@@ -84,7 +88,8 @@ export const runPlan = async <M>(plan: Plan<M>, onProgress: BenchOptions["onProg
     for (const impl of order) {
       await attempt(impl, async () => {
         const event = { scenario: plan.scenario, implementation: impl, round: round + 1 }
-        onProgress({ _tag: "Start", ...event, rounds: plan.rounds })
+        step++
+        onProgress({ _tag: "Start", ...event, side: plan.side, rounds: plan.rounds, step, steps })
         const measurement = await plan.round(impl)
         measurements.get(impl)!.push(measurement)
         onProgress({ _tag: "Done", ...event, value: primary.value(measurement), unit: primary.unit })
@@ -93,7 +98,7 @@ export const runPlan = async <M>(plan: Plan<M>, onProgress: BenchOptions["onProg
   }
   return plan.metrics.flatMap((metric) =>
     plan.implementations.map((impl): Measured => {
-      const error = errors.get(impl)
+      const error = errors.get(impl) ?? metric.notMeasured
       const values = error === undefined ? measurements.get(impl)!.map(metric.value) : []
       return {
         scenario: plan.scenario,
@@ -121,7 +126,11 @@ export const judge = (measured: ReadonlyArray<Measured>): Array<Row> =>
       )?.median
     const node = same("node:net")
     const nodeSocket = same("NodeSocket")
-    const ratio = row.median !== undefined && node !== undefined && node > 0 ? row.median / node : undefined
+    // A ratio needs two positive medians: a cost measured as 0 or below is under the measurement's
+    // resolution (a quick run's CPU or RSS), and its ratio would read as 0.00x or worse.
+    const ratio = row.median !== undefined && row.median > 0 && node !== undefined && node > 0
+      ? row.median / node
+      : undefined
     const target = targetRatio !== undefined && netfx.has(row.implementation)
       ? { ratio: targetRatio, aheadOfNodeSocket: true }
       : undefined

@@ -3,6 +3,8 @@
  */
 
 export interface Sizes {
+  /** A smoke run: small sizes, one round. */
+  readonly quick: boolean
   readonly rounds: number
   readonly warmUps: number
   /** A round of connections is thousands of them: one warm-up round is enough to optimise. */
@@ -25,6 +27,7 @@ export interface Sizes {
 export const MiB = 1024 * 1024
 
 export const sizesOf = (quick: boolean): Sizes => ({
+  quick,
   rounds: quick ? 1 : 5,
   warmUps: quick ? 0 : 2,
   connectionWarmUps: quick ? 0 : 1,
