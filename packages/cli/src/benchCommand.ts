@@ -43,8 +43,11 @@ export const help: Help.Page = {
  * @category models
  */
 export interface BenchArgs {
+  /** `--quick`: small sizes and one round. */
   readonly quick: boolean
+  /** `--json`: the result in the schema `netfx-bench/1`. */
   readonly json: boolean
+  /** `--only`: the scenarios to run; all when empty. */
   readonly only: ReadonlyArray<string>
 }
 

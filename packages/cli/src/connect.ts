@@ -72,12 +72,19 @@ export const help: Help.Page = {
  * @category models
  */
 export interface ConnectArgs {
+  /** `<host>`: a name or an IP address. */
   readonly host: Option.Option<string>
+  /** `<port>`, as typed (checked by `run`). */
   readonly port: Option.Option<string>
+  /** `--path`: a Unix socket instead of a host and port. */
   readonly path: Option.Option<string>
+  /** `--timeout`: a duration as typed (`5s`). */
   readonly timeout: Option.Option<string>
+  /** `--idle-timeout`: a duration as typed. */
   readonly idleTimeout: Option.Option<string>
+  /** `--family`: one address family only. */
   readonly family: Option.Option<4 | 6>
+  /** `--verbose`: the lookup, the attempts and the byte counts on stderr. */
   readonly verbose: boolean
 }
 

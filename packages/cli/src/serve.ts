@@ -73,14 +73,23 @@ export const help: Help.Page = {
  * @category models
  */
 export interface ServeArgs {
+  /** `--port`, as typed (checked by `run`); 0 for any free port. */
   readonly port: Option.Option<string>
+  /** `--host`: the address to listen on (default `127.0.0.1`). */
   readonly host: string
+  /** `--path`: a Unix socket instead of a port. */
   readonly path: Option.Option<string>
+  /** `--echo`: send back what each client sends (the default). */
   readonly echo: boolean
+  /** `--discard`: read and drop. */
   readonly discard: boolean
+  /** `--chargen`: RFC 864 lines until the client closes. */
   readonly chargen: boolean
+  /** `--max-connections`: close new connections beyond this many. */
   readonly maxConnections: Option.Option<number>
+  /** `--shutdown-timeout`: a duration as typed (default `5s`). */
   readonly shutdownTimeout: string
+  /** `--verbose`: connections opening and closing on stderr. */
   readonly verbose: boolean
 }
 

@@ -109,7 +109,7 @@ describe("bench suite", () => {
     assert.strictEqual(headers.length, 6)
     assert.match(
       headers[0]!,
-      /^\| implementation +\| MiB\/s each way \| vs node:net \| client CPU ms\/GiB \| vs node:net \|$/
+      /^\| implementation +\| +MiB\/s each way +\| +vs node:net +\| +client CPU ms\/GiB +\| +vs node:net +\|$/
     )
     const lines = table.split("\n").filter((line) => line.startsWith("|"))
     assert.isTrue(lines.every((line) => line.split("|").length >= 5))
