@@ -6,7 +6,6 @@
  */
 import type * as CliApp from "@effect/cli/CliApp"
 import * as Command from "@effect/cli/Command"
-import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Span from "@effect/cli/HelpDoc/Span"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as Cause from "effect/Cause"
@@ -18,7 +17,8 @@ import * as benchCommand from "./benchCommand.js"
 import * as connect from "./connect.js"
 import * as demo from "./demo.js"
 import * as console from "./internal/console.js"
-import { ExitCode, exitCodeTable } from "./internal/exitCode.js"
+import { ExitCode } from "./internal/exitCode.js"
+import * as Help from "./internal/help.js"
 import * as serve from "./serve.js"
 
 /**
@@ -55,11 +55,12 @@ export const command = Command.make("netfx").pipe(
   ])
 )
 
-// One line per code: a description list would spread ten codes over forty lines.
-const footer = HelpDoc.sequence(
-  HelpDoc.h1("EXIT CODES"),
-  HelpDoc.p(exitCodeTable.map(([code, meaning]) => `${String(code).padStart(5)}  ${meaning}`).join("\n"))
-)
+/**
+ * The help pages of the commands, in the order `netfx --help` lists them.
+ *
+ * @internal
+ */
+export const helpPages: ReadonlyArray<Help.Page> = [demo.help, connect.help, serve.help, benchCommand.help]
 
 /**
  * Runs the command tree on arguments in `process.argv` form (the runtime and the script first).
@@ -71,8 +72,7 @@ const footer = HelpDoc.sequence(
 export const run = Command.run(command, {
   name: "netfx",
   version,
-  summary: Span.text("TCP and IPC networking on Effect"),
-  footer
+  summary: Span.text("TCP and IPC networking on Effect")
 })
 
 /**
@@ -85,10 +85,11 @@ export const run = Command.run(command, {
  * @category execution
  */
 export const main = (argv: ReadonlyArray<string>): Effect.Effect<number, never, CliApp.CliApp.Environment> => {
-  // `netfx` alone shows the help rather than doing nothing.
-  const args = argv.length <= 2 ? [...argv, "--help"] : argv
+  // `netfx` alone, and `--help` or `-h` anywhere, show our help pages rather than @effect/cli's.
+  const help = Help.requested(argv.slice(2), helpPages, version)
+  if (help !== undefined) return Console.log(help).pipe(Effect.as(ExitCode.Ok as number), console.withPlainWhereNeeded)
   const program = Effect.consoleWith((current) =>
-    run(args).pipe(Effect.withConsole(console.prefixed(current)), Effect.provideService(CommandConsole, current))
+    run(argv).pipe(Effect.withConsole(console.prefixed(current)), Effect.provideService(CommandConsole, current))
   )
   return program.pipe(
     Effect.as(ExitCode.Ok as number),

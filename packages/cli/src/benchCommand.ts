@@ -10,19 +10,31 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as benchSuite from "./internal/benchSuite.js"
 import { CliError, ExitCode, usage } from "./internal/exitCode.js"
+import type * as Help from "./internal/help.js"
 import * as Style from "./internal/style.js"
 
-const quick = Options.boolean("quick").pipe(
-  Options.withDescription("Small sizes and few rounds: a smoke run of a few seconds, not a measurement.")
-)
+const quick = Options.boolean("quick")
+const json = Options.boolean("json")
+const only = Options.text("only").pipe(Options.withPseudoName("scenario"), Options.repeated)
 
-const json = Options.boolean("json").pipe(Options.withDescription("Print the results as JSON on stdout."))
-
-const only = Options.text("only").pipe(
-  Options.withPseudoName("scenario"),
-  Options.withDescription("Run only this scenario (repeat for several). Unknown names list the scenarios."),
-  Options.repeated
-)
+/**
+ * What `netfx bench --help` shows.
+ *
+ * @internal
+ */
+export const help: Help.Page = {
+  name: "bench",
+  summary: "the benchmark suite: netfx against node:net on this machine, in the same run.",
+  usage: ["[--quick] [--json] [--only <scenario>]..."],
+  description: "Progress goes to stderr, the results to stdout: tables that fit 100 columns, or with --json " +
+    "the stable schema netfx-bench/1 (see the README). The scenarios: bulk, round-trips, connections, " +
+    "memory, blocklist. A full run takes a few minutes.",
+  options: [
+    ["--quick", "Small sizes and one round: a smoke run of a few seconds, not a measurement."],
+    ["--json", "Print the results as JSON (schema netfx-bench/1) on stdout."],
+    ["--only <scenario>", "Run only this scenario; repeat for several. Default: every scenario."]
+  ]
+}
 
 /**
  * What `netfx bench` was asked.
@@ -31,13 +43,18 @@ const only = Options.text("only").pipe(
  * @category models
  */
 export interface BenchArgs {
+  /** `--quick`: small sizes and one round. */
   readonly quick: boolean
+  /** `--json`: the result in the schema `netfx-bench/1`. */
   readonly json: boolean
+  /** `--only`: the scenarios to run; all when empty. */
   readonly only: ReadonlyArray<string>
 }
 
 /**
- * Progress on stderr: one line that updates in place on a terminal, a line per round otherwise.
+ * Progress on stderr: one line that updates in place on a terminal (`running round 2/5 of bulk ·
+ * @netfx/core · 40 s left`), a line per finished round otherwise. The time left is the scenario's:
+ * its rounds so far, at their pace, times the rounds to come.
  *
  * @internal
  */
@@ -45,7 +62,7 @@ export const progress = (stream: {
   readonly isTTY?: boolean | undefined
   readonly columns?: number | undefined
   readonly write: (text: string) => unknown
-}) => {
+}, now: () => number = () => performance.now()) => {
   const style = Style.forStream(stream)
   const live = stream.isTTY === true
   let shown = false
@@ -57,22 +74,46 @@ export const progress = (stream: {
     stream.write(`\r\x1b[2K${fitted}`)
     shown = true
   }
+  // Where the current scenario side started, how many steps it has, and the sides seen per scenario.
+  let started = 0
+  let steps = 0
+  let label = ""
+  const sides = new Map<string, Set<string>>()
+  // The round in progress: a Done follows its Start.
+  let lastStep = 0
+  let lastRounds = 0
+  const left = (done: number) => {
+    if (done === 0) return "time left: after the first round"
+    const seconds = Math.ceil(((now() - started) / done) * (steps - done) / 1000)
+    return seconds >= 120 ? `${Math.ceil(seconds / 60)} min left` : `${seconds} s left`
+  }
   const onProgress = (event: benchSuite.ProgressEvent) => {
     if (event._tag === "Start") {
+      if (event.step === 1) {
+        started = now()
+        steps = event.steps
+        const seen = sides.get(event.scenario) ?? new Set<string>()
+        seen.add(event.side)
+        sides.set(event.scenario, seen)
+        label = seen.size > 1 ? `${event.scenario} (${event.side} side)` : event.scenario
+      }
       if (live) {
         show(
-          `${style.cyan("running")} ${style.bold(event.scenario)} ${style.dim("·")} ${event.implementation} ${
-            style.dim(`round ${event.round}/${event.rounds}`)
-          }`
+          `${style.cyan("running")} round ${event.round}/${event.rounds} of ${style.bold(label)} ${
+            style.dim("·")
+          } ${event.implementation} ${style.dim("·")} ${style.dim(left(event.step - 1))}`
         )
       }
+      lastStep = event.step
+      lastRounds = event.rounds
       return
     }
     const value = event.value.toLocaleString("en-US", { maximumFractionDigits: 1 })
     show(
       `${
         live ? style.green("done   ") + " " : ""
-      }${event.scenario} · ${event.implementation} · round ${event.round}: ${value} ${event.unit}`
+      }round ${event.round}/${lastRounds} of ${label} · ${event.implementation}: ` +
+        `${value} ${event.unit} ${style.dim(`(${left(lastStep)})`)}`
     )
   }
   const clear = () => {
@@ -125,8 +166,5 @@ export const run = (args: BenchArgs): Effect.Effect<void, CliError> =>
  * @category commands
  */
 export const command = Command.make("bench", { quick, json, only }, run).pipe(
-  Command.withDescription(
-    "Run the benchmark suite: netfx against node:net on this machine, in the same run. " +
-      "Progress goes to stderr, the results to stdout."
-  )
+  Command.withDescription(help.summary)
 )

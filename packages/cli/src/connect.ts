@@ -19,48 +19,51 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import { type CliError, fromConnectionFailure, usage } from "./internal/exitCode.js"
 import * as format from "./internal/format.js"
+import type * as Help from "./internal/help.js"
 import * as live from "./internal/live.js"
 import * as parse from "./internal/parse.js"
 import * as stdio from "./internal/stdio.js"
 import * as Style from "./internal/style.js"
 
-const host = Args.text({ name: "host" }).pipe(
-  Args.withDescription("The host to connect to: a name (resolved, every address raced) or an IP address."),
-  Args.optional
-)
-
-const port = Args.text({ name: "port" }).pipe(Args.withDescription("The TCP port, 1 to 65535."), Args.optional)
-
-const path = Options.text("path").pipe(
-  Options.withPseudoName("socket"),
-  Options.withDescription("Connect to this Unix domain socket instead of a host and port."),
-  Options.optional
-)
-
+const host = Args.text({ name: "host" }).pipe(Args.optional)
+const port = Args.text({ name: "port" }).pipe(Args.optional)
+const path = Options.text("path").pipe(Options.withPseudoName("socket"), Options.optional)
 const timeout = Options.text("timeout").pipe(
   Options.withAlias("w"),
   Options.withPseudoName("duration"),
-  Options.withDescription(
-    "Give up when no connection is made in this time, lookup included (500ms, 5s, 2m; a bare number is seconds)."
-  ),
   Options.optional
 )
-
-const idleTimeout = Options.text("idle-timeout").pipe(
-  Options.withPseudoName("duration"),
-  Options.withDescription("Close the connection, with exit code 4, after this long without data either way."),
+const idleTimeout = Options.text("idle-timeout").pipe(Options.withPseudoName("duration"), Options.optional)
+const family = Options.text("family").pipe(
+  Options.withPseudoName("4|6"),
+  Options.mapEffect(parse.checked(parse.family)),
   Options.optional
 )
+const verbose = Options.boolean("verbose").pipe(Options.withAlias("v"))
 
-const family = Options.choice("family", ["4", "6"]).pipe(
-  Options.withDescription("Use IPv4 (4) or IPv6 (6) addresses only. Default: both, raced (Happy Eyeballs)."),
-  Options.optional
-)
-
-const verbose = Options.boolean("verbose").pipe(
-  Options.withAlias("v"),
-  Options.withDescription("Show the lookup, every connection attempt and the byte counts on stderr.")
-)
+/**
+ * What `netfx connect --help` shows.
+ *
+ * @internal
+ */
+export const help: Help.Page = {
+  name: "connect",
+  summary: "a netcat-like client: stdin to the socket, the socket to stdout, byte for byte.",
+  usage: ["[options] <host> <port>", "[options] --path <socket>"],
+  description: "stdin's end of file half-closes the connection; the command exits when the peer closes. " +
+    "Durations: 500ms, 5s, 2m; a bare number is seconds.",
+  arguments: [
+    ["<host>", "The host to connect to: a name (resolved, every address raced) or an IP address."],
+    ["<port>", "The TCP port, 1 to 65535."]
+  ],
+  options: [
+    ["--path <socket>", "Connect to this Unix domain socket instead of a host and port."],
+    ["-w, --timeout <duration>", "Give up when no connection is made in this time, lookup included."],
+    ["--idle-timeout <duration>", "Close the connection, with exit code 4, after this long without data either way."],
+    ["--family <4|6>", "Use IPv4 (4) or IPv6 (6) addresses only. Default: both, raced (Happy Eyeballs)."],
+    ["-v, --verbose", "Show the lookup, every connection attempt and the byte counts on stderr."]
+  ]
+}
 
 /**
  * What `netfx connect` was asked.
@@ -69,12 +72,19 @@ const verbose = Options.boolean("verbose").pipe(
  * @category models
  */
 export interface ConnectArgs {
+  /** `<host>`: a name or an IP address. */
   readonly host: Option.Option<string>
+  /** `<port>`, as typed (checked by `run`). */
   readonly port: Option.Option<string>
+  /** `--path`: a Unix socket instead of a host and port. */
   readonly path: Option.Option<string>
+  /** `--timeout`: a duration as typed (`5s`). */
   readonly timeout: Option.Option<string>
+  /** `--idle-timeout`: a duration as typed. */
   readonly idleTimeout: Option.Option<string>
-  readonly family: Option.Option<"4" | "6">
+  /** `--family`: one address family only. */
+  readonly family: Option.Option<4 | 6>
+  /** `--verbose`: the lookup, the attempts and the byte counts on stderr. */
   readonly verbose: boolean
 }
 
@@ -91,6 +101,9 @@ const target = (args: ConnectArgs): Effect.Effect<Target, CliError> => {
     return Effect.succeed({ _tag: "Ipc", path: args.path.value })
   }
   if (Option.isNone(args.host)) return Effect.fail(usage("missing <host> and <port> (or --path <socket>)"))
+  // @effect/cli takes an unknown option for an argument: say what it is.
+  const unknown = [args.host.value, ...Option.toArray(args.port)].find((arg) => arg.startsWith("-"))
+  if (unknown !== undefined) return Effect.fail(usage(`unknown option '${unknown}'`))
   if (Option.isNone(args.port)) return Effect.fail(usage("missing <port>"))
   const host = args.host.value
   return parse.port(args.port.value).pipe(Effect.map((port) => ({ _tag: "Tcp", host, port })))
@@ -102,8 +115,7 @@ const optionalDuration = (name: string, value: Option.Option<string>) =>
     onSome: (text) => parse.duration(name, text)
   })
 
-const familyOf = (family: Option.Option<"4" | "6">): 0 | 4 | 6 =>
-  Option.match(family, { onNone: () => 0, onSome: (value) => value === "6" ? 6 : 4 })
+const familyOf = (family: Option.Option<4 | 6>): 0 | 4 | 6 => Option.getOrElse(family, () => 0 as const)
 
 /**
  * Connects, then copies stdin to the socket and the socket to stdout until the peer closes. The
@@ -184,8 +196,5 @@ export const command = Command.make(
   { host, port, path, timeout, idleTimeout, family, verbose },
   (args) => run(args).pipe(Effect.provide(live.layer))
 ).pipe(
-  Command.withDescription(
-    "Connect to <host> <port> (or --path <socket>): stdin goes to the socket, the socket to stdout, " +
-      "byte for byte. stdin's end of file half-closes the connection; the command exits when the peer closes."
-  )
+  Command.withDescription(help.summary)
 )

@@ -15,6 +15,7 @@ import * as happyEyeballs from "./demo/happyEyeballs.js"
 import * as throughput from "./demo/throughput.js"
 import { CliError, ExitCode } from "./internal/exitCode.js"
 import * as format from "./internal/format.js"
+import type * as Help from "./internal/help.js"
 import * as live from "./internal/live.js"
 import * as Style from "./internal/style.js"
 
@@ -169,14 +170,25 @@ export const run: Effect.Effect<void, CliError> = Effect.gen(function*() {
 }).pipe(Effect.scoped, Effect.provide(live.layer))
 
 /**
+ * What `netfx demo --help` shows.
+ *
+ * @internal
+ */
+export const help: Help.Page = {
+  name: "demo",
+  summary: "a tour of netfx in a few seconds, on loopback only.",
+  usage: [""],
+  description: "An echo server on the core, a core client and a node:net-style compat client talking to it, " +
+    "a Happy Eyeballs race on a simulated network, and throughput against node:net.",
+  options: []
+}
+
+/**
  * The `demo` command.
  *
  * @since 0.1.0
  * @category commands
  */
 export const command = Command.make("demo", {}, () => run).pipe(
-  Command.withDescription(
-    "A tour of netfx in a few seconds, on loopback only: an echo server on the core, a core client and a " +
-      "node:net-style compat client, Happy Eyeballs on a simulated network, and throughput against node:net."
-  )
+  Command.withDescription(help.summary)
 )

@@ -45,3 +45,10 @@ export * as Bench from "./benchCommand.js"
  * @since 0.1.0
  */
 export { CliError, ExitCode, exitCodeTable } from "./internal/exitCode.js"
+
+/**
+ * The schema of `netfx bench --json` (`netfx-bench/1`), to decode its output with `effect/Schema`.
+ *
+ * @since 0.1.0
+ */
+export { BenchJson } from "./bench/model.js"

@@ -19,52 +19,52 @@ import * as Stream from "effect/Stream"
 import { echo as echoConnection } from "./internal/echo.js"
 import { type CliError, fromListenFailure, usage } from "./internal/exitCode.js"
 import * as format from "./internal/format.js"
+import type * as Help from "./internal/help.js"
 import * as live from "./internal/live.js"
 import * as parse from "./internal/parse.js"
 import * as signals from "./internal/signals.js"
 import * as Style from "./internal/style.js"
 
-const port = Options.text("port").pipe(
-  Options.withAlias("p"),
-  Options.withPseudoName("port"),
-  Options.withDescription("The TCP port to listen on; 0 lets the system choose (the address is printed)."),
-  Options.optional
-)
-
-const host = Options.text("host").pipe(
-  Options.withPseudoName("address"),
-  Options.withDescription("The address to listen on. Default 127.0.0.1; :: or 0.0.0.0 for every interface."),
-  Options.withDefault("127.0.0.1")
-)
-
-const path = Options.text("path").pipe(
-  Options.withPseudoName("socket"),
-  Options.withDescription("Listen on this Unix domain socket instead (the file is removed on shutdown)."),
-  Options.optional
-)
-
-const echo = Options.boolean("echo").pipe(Options.withDescription("Send back what each client sends (the default)."))
-const discard = Options.boolean("discard").pipe(Options.withDescription("Read and drop what each client sends."))
-const chargen = Options.boolean("chargen").pipe(
-  Options.withDescription("Send each client lines of characters until it closes (RFC 864).")
-)
-
-const maxConnections = Options.integer("max-connections").pipe(
+const port = Options.text("port").pipe(Options.withAlias("p"), Options.withPseudoName("port"), Options.optional)
+const host = Options.text("host").pipe(Options.withPseudoName("address"), Options.withDefault("127.0.0.1"))
+const path = Options.text("path").pipe(Options.withPseudoName("socket"), Options.optional)
+const echo = Options.boolean("echo")
+const discard = Options.boolean("discard")
+const chargen = Options.boolean("chargen")
+const maxConnections = Options.text("max-connections").pipe(
   Options.withPseudoName("count"),
-  Options.withDescription("Close new connections at once beyond this many open ones."),
+  Options.mapEffect(parse.checked(parse.count("--max-connections"))),
   Options.optional
 )
-
 const shutdownTimeout = Options.text("shutdown-timeout").pipe(
   Options.withPseudoName("duration"),
-  Options.withDescription("On Ctrl-C or SIGTERM, how long open connections may take to finish (default 5s)."),
   Options.withDefault("5s")
 )
+const verbose = Options.boolean("verbose").pipe(Options.withAlias("v"))
 
-const verbose = Options.boolean("verbose").pipe(
-  Options.withAlias("v"),
-  Options.withDescription("Show connections opening and closing, with the count of open ones, on stderr.")
-)
+/**
+ * What `netfx serve --help` shows.
+ *
+ * @internal
+ */
+export const help: Help.Page = {
+  name: "serve",
+  summary: "an echo (default), discard or chargen server on a TCP port or a Unix socket.",
+  usage: ["--port <port> [options]", "--path <socket> [options]"],
+  description: "Prints 'listening on <address>'. Ctrl-C or SIGTERM stops accepting, lets open connections " +
+    "finish within --shutdown-timeout, and exits 0. Durations: 500ms, 5s, 2m; a bare number is seconds.",
+  options: [
+    ["-p, --port <port>", "The TCP port to listen on; 0 lets the system choose (the address is printed)."],
+    ["--host <address>", "The address to listen on. Default 127.0.0.1; :: or 0.0.0.0 for every interface."],
+    ["--path <socket>", "Listen on this Unix domain socket instead (the file is removed on shutdown)."],
+    ["--echo", "Send back what each client sends (the default)."],
+    ["--discard", "Read and drop what each client sends."],
+    ["--chargen", "Send each client lines of characters until it closes (RFC 864)."],
+    ["--max-connections <count>", "Close new connections at once beyond this many open ones."],
+    ["--shutdown-timeout <duration>", "On Ctrl-C or SIGTERM, how long open connections may take to finish (5s)."],
+    ["-v, --verbose", "Show connections opening and closing, with the count of open ones, on stderr."]
+  ]
+}
 
 /**
  * What `netfx serve` was asked.
@@ -73,14 +73,23 @@ const verbose = Options.boolean("verbose").pipe(
  * @category models
  */
 export interface ServeArgs {
+  /** `--port`, as typed (checked by `run`); 0 for any free port. */
   readonly port: Option.Option<string>
+  /** `--host`: the address to listen on (default `127.0.0.1`). */
   readonly host: string
+  /** `--path`: a Unix socket instead of a port. */
   readonly path: Option.Option<string>
+  /** `--echo`: send back what each client sends (the default). */
   readonly echo: boolean
+  /** `--discard`: read and drop. */
   readonly discard: boolean
+  /** `--chargen`: RFC 864 lines until the client closes. */
   readonly chargen: boolean
+  /** `--max-connections`: close new connections beyond this many. */
   readonly maxConnections: Option.Option<number>
+  /** `--shutdown-timeout`: a duration as typed (default `5s`). */
   readonly shutdownTimeout: string
+  /** `--verbose`: connections opening and closing on stderr. */
   readonly verbose: boolean
 }
 
@@ -146,7 +155,9 @@ const listenOptions = (args: ServeArgs): Effect.Effect<Server.ListenOptions, Cli
   if (Option.isNone(args.port)) {
     return Effect.fail(usage("missing --port <port> (0 for any free port) or --path <socket>"))
   }
-  return parse.port(args.port.value, { allowZero: true }).pipe(Effect.map((port) => ({ port, host: args.host })))
+  return parse.port(args.port.value, { allowZero: true, name: "--port" }).pipe(
+    Effect.map((port) => ({ port, host: args.host }))
+  )
 }
 
 /**
@@ -267,9 +278,5 @@ export const command = Command.make(
   { port, host, path, echo, discard, chargen, maxConnections, shutdownTimeout, verbose },
   (args) => run(args).pipe(Effect.provide(live.layer))
 ).pipe(
-  Command.withDescription(
-    "Run an echo (default), discard or chargen server on --port (0: any free port) or --path <socket>. " +
-      "Prints 'listening on <address>'. Ctrl-C or SIGTERM stops accepting, lets open connections finish " +
-      "within --shutdown-timeout, and exits 0."
-  )
+  Command.withDescription(help.summary)
 )

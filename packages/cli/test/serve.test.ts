@@ -113,7 +113,11 @@ describe("netfx serve", () => {
 
   it("bad arguments are usage errors (exit code 1), on one line", async () => {
     const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
-      [["serve", "--port", "65536"], "netfx: bad port '65536': expected an integer from 0 to 65535\n"],
+      [["serve", "--port", "65536"], "netfx: bad --port '65536': expected an integer from 0 to 65535\n"],
+      [
+        ["serve", "--port", "0", "--max-connections", "many"],
+        "netfx: bad --max-connections 'many': expected an integer, 0 or more\n"
+      ],
       [["serve"], "netfx: missing --port <port> (0 for any free port) or --path <socket>\n"],
       [
         ["serve", "--port", "0", "--echo", "--chargen"],

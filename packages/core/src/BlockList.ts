@@ -26,12 +26,16 @@ import type { SocketAddress } from "./SocketAddress.js"
 import { isSocketAddress } from "./SocketAddress.js"
 
 /**
+ * The brand of a `BlockList` (`Symbol.for("@netfx/core/BlockList")`): `isBlockList` checks for it.
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: unique symbol = Symbol.for("@netfx/core/BlockList")
 
 /**
+ * The type of `TypeId`.
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -56,6 +60,7 @@ export type Rule =
  */
 export interface BlockList extends Equal.Equal, Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: TypeId
+  /** Every rule, newest first (as `blockList.rules` in Node 20). */
   readonly rules: ReadonlyArray<Rule>
 }
 

@@ -48,6 +48,7 @@
  *
  * @since 0.1.0
  */
+
 import type * as Socket from "@effect/platform/Socket"
 import * as SocketServer from "@effect/platform/SocketServer"
 import * as Cause from "effect/Cause"

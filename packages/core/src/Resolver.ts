@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+
 import * as Arr from "effect/Array"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as Context from "effect/Context"

@@ -20,12 +20,16 @@ import type { Family } from "./IP.js"
 import { InvalidArgument } from "./NetError.js"
 
 /**
+ * The brand of a `SocketAddress` (`Symbol.for("@netfx/core/SocketAddress")`): `isSocketAddress` checks for it.
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: unique symbol = Symbol.for("@netfx/core/SocketAddress")
 
 /**
+ * The type of `TypeId`.
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -40,8 +44,11 @@ export type TypeId = typeof TypeId
  */
 export interface SocketAddress extends Equal.Equal, Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: TypeId
+  /** The IP address, in its canonical form (`::1`, `127.0.0.1`). */
   readonly address: string
+  /** `"ipv4"` or `"ipv6"`. */
   readonly family: Family
+  /** The port, 0 to 65535. */
   readonly port: number
   /** The IPv6 flow label (RFC 6437, 20 bits); always 0 for IPv4. */
   readonly flowlabel: number
@@ -55,9 +62,13 @@ export interface SocketAddress extends Equal.Equal, Pipeable, Inspectable.Inspec
  * @category models
  */
 export interface Options {
+  /** An IP address of `family`; default `127.0.0.1` for IPv4, `::` for IPv6. */
   readonly address?: string | undefined
+  /** `"ipv4"` or `"ipv6"`; default: the family of `address`, else `"ipv4"`. */
   readonly family?: Family | undefined
+  /** 0 to 65535; default 0. */
   readonly port?: number | undefined
+  /** The IPv6 flow label, 0 to 2^20 − 1; default 0. Only for IPv6. */
   readonly flowlabel?: number | undefined
 }
 

@@ -19,8 +19,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { Client, EchoServer, Implementations } from "./implementations.js"
-import { now } from "./implementations.js"
+import type { Client, EchoServer, Implementations } from "./client.js"
+import { now } from "./client.js"
 import { HOST } from "./protocol.js"
 
 const CoreLive = Layer.merge(NodeTransport.layer, Resolver.layerNode)

@@ -4,7 +4,7 @@
  * `socket.pipe(socket)` to echo.
  */
 import type * as net from "node:net"
-import { type EchoServer, type Implementations, now, pool } from "./implementations.js"
+import { type EchoServer, type Implementations, now, pool } from "./client.js"
 import { HOST } from "./protocol.js"
 
 /** What the node:net code needs of its module: `node:net` itself, or `@netfx/compat`. */

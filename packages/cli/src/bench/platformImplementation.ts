@@ -10,8 +10,8 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
-import type { Client, EchoServer, Implementations } from "./implementations.js"
-import { now } from "./implementations.js"
+import type { Client, EchoServer, Implementations } from "./client.js"
+import { now } from "./client.js"
 import { HOST } from "./protocol.js"
 
 const platformClient: Client = {

@@ -4,7 +4,8 @@
  * process (a heap, an event loop, a CPU time) of its own.
  */
 import * as net from "node:net"
-import { type EchoServer, type Implementations, load, pool } from "./implementations.js"
+import { type EchoServer, type Implementations, pool } from "./client.js"
+import { load } from "./implementations.js"
 import type { ClientRound, Envelope, Implementation, Memory, Reply, Request, Stats } from "./protocol.js"
 import { HOST } from "./protocol.js"
 

@@ -7,7 +7,8 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import { type Client, load } from "../bench/implementations.js"
+import type { Client } from "../bench/client.js"
+import { load } from "../bench/implementations.js"
 
 const WRITE_SIZE = 64 * 1024
 

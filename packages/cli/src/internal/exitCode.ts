@@ -90,8 +90,17 @@ export const fromConnectionFailure = (error: ConnectionFailure): CliError => {
 }
 
 /** Maps what `Server.listen` and `Server.serve` fail with to a message and an exit code. */
-export const fromListenFailure = (error: Server.ListenFailure): CliError =>
-  new CliError({
+export const fromListenFailure = (error: Server.ListenFailure): CliError => {
+  // A host name that does not resolve is the same failure as `connect`'s, with its code (2) and
+  // its message: `getaddrinfo ENOTFOUND <host>`.
+  if (error._tag === "ListenError" && error.syscall === "getaddrinfo") {
+    return new CliError({
+      message: `getaddrinfo ${error.code} ${error.address ?? ""}`.trim(),
+      exitCode: ExitCode.Resolve
+    })
+  }
+  return new CliError({
     message: error.message,
     exitCode: error._tag === "InvalidArgument" ? ExitCode.Usage : ExitCode.Listen
   })
+}
