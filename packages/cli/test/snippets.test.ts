@@ -19,19 +19,7 @@ const root = fileURLToPath(new URL("../../..", import.meta.url))
  * owner fixes the snippet and removes its entry. The lead engineer is rewriting these files; their
  * examples need a peer they do not start themselves, or serve until interrupted.
  */
-const PENDING: ReadonlyMap<string, string> = new Map([
-  ["packages/core/src/Connection.ts#connect", "lead: connects to localhost:8080, which nothing serves"],
-  ["packages/core/src/Connection.ts#dial", "lead: connects to localhost:8080, which nothing serves"],
-  ["packages/core/src/PlatformSocket.ts#fromConnection", "lead: connects to a port nothing serves"],
-  ["packages/core/src/PlatformSocket.ts#layer", "lead: connects to a port nothing serves"],
-  ["packages/core/src/PlatformSocket.ts#layerNet", "lead: connects to a port nothing serves"],
-  ["packages/core/src/PlatformSocket.ts#makeNet", "lead: connects to a port nothing serves"],
-  ["packages/core/src/PlatformSocket.ts#makeNetChannel", "lead: connects to a port nothing serves"],
-  ["packages/core/src/PlatformSocketServer.ts#fromServer", "lead: serves until interrupted"],
-  ["packages/core/src/PlatformSocketServer.ts#make", "lead: serves until interrupted"],
-  ["packages/core/src/PlatformSocketServer.ts#layer", "lead: serves until interrupted"],
-  ["packages/core/src/Server.ts#listen", "lead: serves until interrupted"]
-])
+const PENDING: ReadonlyMap<string, string> = new Map([])
 
 /** A snippet alone takes a second or two; the limit is for a machine loaded by the rest of the suite. */
 const LIMIT_MILLIS = 30_000

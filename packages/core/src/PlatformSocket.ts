@@ -36,7 +36,6 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Connection from "./Connection.js"
 import type { ConnectionError } from "./NetError.js"
-import type * as Resolver from "./Resolver.js"
 import type { Transport } from "./Transport.js"
 
 /**
@@ -160,19 +159,21 @@ const endQuietly = (session: Session): Effect.Effect<void> =>
  *
  * @example
  * import * as Socket from "@effect/platform/Socket"
- * import { Connection } from "@netfx/core"
+ * import { Connection, Server } from "@netfx/core"
  * import * as PlatformSocket from "@netfx/core/PlatformSocket"
  * import { Effect, Stream } from "effect"
  *
  * const program = Effect.gen(function*() {
- *   const conn = yield* Connection.connect({ host: "localhost", port: 8080 })
+ *   const echo = yield* Server.serve({ host: "127.0.0.1", port: 0 }, (conn) => Stream.run(conn.stream, conn.sink))
+ *   const conn = yield* Connection.connect({ host: "127.0.0.1", port: echo.address.port })
  *   const socket = yield* PlatformSocket.fromConnection(conn)
  *   return yield* Stream.make("ping").pipe(
  *     Stream.pipeThroughChannelOrFail(Socket.toChannel<never>(socket)),
  *     Stream.decodeText(),
+ *     Stream.take(1),
  *     Stream.mkString
- *   )
- * }).pipe(Effect.scoped)
+ *   ) // "ping"
+ * })
  *
  * @since 0.1.0
  * @category constructors
@@ -205,27 +206,29 @@ export const fromConnection = (
  *
  * @example
  * import * as Socket from "@effect/platform/Socket"
- * import { NodeTransport, Resolver } from "@netfx/core"
+ * import { NodeTransport, Server } from "@netfx/core"
  * import * as PlatformSocket from "@netfx/core/PlatformSocket"
  * import { Effect, Layer, Stream } from "effect"
  *
- * const program = Stream.make("ping").pipe(
- *   Stream.pipeThroughChannelOrFail(Socket.makeChannel<never>()),
- *   Stream.decodeText(),
- *   Stream.mkString,
- *   Effect.provide(
- *     PlatformSocket.layer({ host: "localhost", port: 8080 }).pipe(
- *       Layer.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode))
+ * const program = Effect.gen(function*() {
+ *   const echo = yield* Server.serve({ host: "127.0.0.1", port: 0 }, (conn) => Stream.run(conn.stream, conn.sink))
+ *   return yield* Stream.make("ping").pipe(
+ *     Stream.pipeThroughChannelOrFail(Socket.makeChannel<never>()),
+ *     Stream.decodeText(),
+ *     Stream.take(1),
+ *     Stream.mkString,
+ *     Effect.provide(
+ *       PlatformSocket.layer({ host: "127.0.0.1", port: echo.address.port }).pipe(Layer.provide(NodeTransport.layer))
  *     )
- *   )
- * )
+ *   ) // "ping"
+ * })
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (
   options: Connection.ConnectOptions & Options
-): Layer.Layer<Socket.Socket, Connection.ConnectFailure, Transport | Resolver.Resolver> =>
+): Layer.Layer<Socket.Socket, Connection.ConnectFailure, Transport> =>
   Layer.scoped(
     Socket.Socket,
     Effect.flatMap(Connection.connect(options), (connection) => fromConnection(connection, options))
@@ -241,26 +244,28 @@ export const layer = (
  *
  * @example
  * import * as Socket from "@effect/platform/Socket"
- * import { NodeTransport, Resolver } from "@netfx/core"
+ * import { NodeTransport, Server } from "@netfx/core"
  * import * as PlatformSocket from "@netfx/core/PlatformSocket"
- * import { Effect, Layer } from "effect"
+ * import { Effect, Stream } from "effect"
  *
  * const program = Effect.gen(function*() {
- *   const socket = yield* PlatformSocket.makeNet({ host: "localhost", port: 8080, timeout: "5 seconds" })
+ *   const echo = yield* Server.serve({ host: "127.0.0.1", port: 0 }, (conn) => Stream.run(conn.stream, conn.sink))
+ *   const socket = yield* PlatformSocket.makeNet({ host: "127.0.0.1", port: echo.address.port, timeout: "5 seconds" })
  *   const write = yield* socket.writer
+ *   // A clean CloseEvent half-closes: the echo comes back, then the server ends and the run ends.
  *   yield* socket.run((bytes) => Effect.log(new TextDecoder().decode(bytes)), {
  *     onOpen: Effect.orDie(Effect.zipRight(write("ping"), write(new Socket.CloseEvent())))
  *   })
- * }).pipe(Effect.scoped, Effect.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode)))
+ * }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
  *
  * @since 0.1.0
  * @category constructors
  */
 export const makeNet = (
   options: Connection.ConnectOptions & Options
-): Effect.Effect<Socket.Socket, never, Transport | Resolver.Resolver> =>
+): Effect.Effect<Socket.Socket, never, Transport> =>
   Effect.gen(function*() {
-    const context = yield* Effect.context<Transport | Resolver.Resolver>()
+    const context = yield* Effect.context<Transport>()
     const runs = yield* Effect.makeSemaphore(1)
     const connected = yield* Effect.makeLatch(false)
     const closeCodeIsError = options.closeCodeIsError ?? Socket.defaultCloseCodeIsError
@@ -307,40 +312,49 @@ export const makeNet = (
  *
  * @example
  * import * as Socket from "@effect/platform/Socket"
- * import { NodeTransport, Resolver } from "@netfx/core"
+ * import { NodeTransport, Server } from "@netfx/core"
  * import * as PlatformSocket from "@netfx/core/PlatformSocket"
  * import { Effect, Layer, Stream } from "effect"
+ * import { mkdtempSync } from "node:fs"
+ * import { tmpdir } from "node:os"
+ * import { join } from "node:path"
  *
- * const SocketLive = PlatformSocket.layerNet({ path: "/tmp/echo.sock" }).pipe(
- *   Layer.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode))
- * )
- * const program = Stream.make("ping").pipe(
- *   Stream.pipeThroughChannelOrFail(Socket.makeChannel<never>()),
- *   Stream.runCollect,
- *   Effect.provide(SocketLive)
- * )
+ * const path = join(mkdtempSync(join(tmpdir(), "netfx-")), "echo.sock")
+ * const SocketLive = PlatformSocket.layerNet({ path }).pipe(Layer.provide(NodeTransport.layer))
+ * const program = Effect.gen(function*() {
+ *   yield* Server.serve({ path }, (conn) => Stream.run(conn.stream, conn.sink))
+ *   return yield* Stream.make("ping").pipe(
+ *     Stream.pipeThroughChannelOrFail(Socket.makeChannel<never>()),
+ *     Stream.take(1),
+ *     Stream.runCollect,
+ *     Effect.provide(SocketLive)
+ *   )
+ * })
  *
  * @since 0.1.0
  * @category layers
  */
 export const layerNet = (
   options: Connection.ConnectOptions & Options
-): Layer.Layer<Socket.Socket, never, Transport | Resolver.Resolver> => Layer.effect(Socket.Socket, makeNet(options))
+): Layer.Layer<Socket.Socket, never, Transport> => Layer.effect(Socket.Socket, makeNet(options))
 
 /**
  * `makeNet` as a channel, as `NodeSocket.makeNetChannel`: each time the channel runs it connects,
  * writes its input, emits what the peer sends, and closes when the peer ends.
  *
  * @example
- * import { NodeTransport, Resolver } from "@netfx/core"
+ * import { NodeTransport, Server } from "@netfx/core"
  * import * as PlatformSocket from "@netfx/core/PlatformSocket"
- * import { Effect, Layer, Stream } from "effect"
+ * import { Effect, Stream } from "effect"
  *
- * const program = Stream.make("ping").pipe(
- *   Stream.pipeThroughChannelOrFail(PlatformSocket.makeNetChannel({ host: "localhost", port: 8080 })),
- *   Stream.runCollect,
- *   Effect.provide(Layer.merge(NodeTransport.layer, Resolver.layerNode))
- * )
+ * const program = Effect.gen(function*() {
+ *   const echo = yield* Server.serve({ host: "127.0.0.1", port: 0 }, (conn) => Stream.run(conn.stream, conn.sink))
+ *   return yield* Stream.make("ping").pipe(
+ *     Stream.pipeThroughChannelOrFail(PlatformSocket.makeNetChannel({ host: "127.0.0.1", port: echo.address.port })),
+ *     Stream.take(1),
+ *     Stream.runCollect
+ *   )
+ * }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
  *
  * @since 0.1.0
  * @category constructors
@@ -354,5 +368,5 @@ export const makeNetChannel = <IE = never>(
   IE,
   void,
   unknown,
-  Transport | Resolver.Resolver
+  Transport
 > => Channel.unwrap(Effect.map(makeNet(options), Socket.toChannelWith<IE>()))

@@ -155,18 +155,19 @@ const addressOf = (address: SocketAddress | string): SocketServer.Address =>
  * so a `run` over it would serve none.
  *
  * @example
- * import * as SocketServer from "@effect/platform/SocketServer"
- * import { NodeTransport, Server } from "@netfx/core"
+ * import type * as SocketServer from "@effect/platform/SocketServer"
+ * import { Connection, NodeTransport, Server } from "@netfx/core"
  * import * as PlatformSocketServer from "@netfx/core/PlatformSocketServer"
- * import { Effect, Schedule } from "effect"
+ * import { Effect } from "effect"
  *
  * const program = Effect.gen(function*() {
  *   const server = yield* Server.listen({ host: "127.0.0.1", port: 0, maxConnections: 100 })
- *   yield* Effect.forkScoped(
- *     Effect.repeat(Effect.flatMap(server.connectionCount, (n) => Effect.log(`${n} open`)), Schedule.spaced("1 minute"))
- *   )
  *   const platform: SocketServer.SocketServer["Type"] = PlatformSocketServer.fromServer(server)
- *   yield* platform.run((socket) => Effect.scoped(Effect.flatMap(socket.writer, (write) => socket.run(write))))
+ *   // An echo written against the platform, served until the scope closes.
+ *   yield* Effect.forkScoped(platform.run((socket) => Effect.flatMap(socket.writer, (write) => socket.run(write))))
+ *   const conn = yield* Connection.connect({ host: "127.0.0.1", port: server.address.port })
+ *   yield* conn.write("ping")
+ *   yield* Effect.log(`${yield* server.connectionCount} open`) // "1 open"
  * }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
  *
  * @since 0.1.0
@@ -192,20 +193,24 @@ export const fromServer = (
  *
  * @example
  * import * as SocketServer from "@effect/platform/SocketServer"
- * import { NodeTransport } from "@netfx/core"
+ * import { Connection, NodeTransport } from "@netfx/core"
  * import * as PlatformSocketServer from "@netfx/core/PlatformSocketServer"
  * import { Effect } from "effect"
  *
  * // An echo server, written against the platform only.
  * const echo = Effect.gen(function*() {
  *   const server = yield* SocketServer.SocketServer
- *   yield* Effect.log(server.address)
- *   return yield* server.run((socket) => Effect.scoped(Effect.flatMap(socket.writer, (write) => socket.run(write))))
+ *   return yield* server.run((socket) => Effect.flatMap(socket.writer, (write) => socket.run(write)))
  * })
  *
  * const program = Effect.gen(function*() {
- *   const server = yield* PlatformSocketServer.make({ host: "127.0.0.1", port: 7000 })
- *   yield* Effect.provideService(echo, SocketServer.SocketServer, server)
+ *   const server = yield* PlatformSocketServer.make({ host: "127.0.0.1", port: 0 })
+ *   yield* Effect.forkScoped(Effect.provideService(echo, SocketServer.SocketServer, server))
+ *   const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+ *   const conn = yield* Connection.connect({ host: "127.0.0.1", port })
+ *   yield* conn.write("ping")
+ *   yield* conn.end
+ *   return new TextDecoder().decode(yield* Connection.readAll(conn)) // "ping"
  * }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer))
  *
  * @since 0.1.0
@@ -234,19 +239,23 @@ export const make = (
  *
  * @example
  * import * as SocketServer from "@effect/platform/SocketServer"
- * import { NodeTransport } from "@netfx/core"
+ * import { Connection, NodeTransport } from "@netfx/core"
  * import * as PlatformSocketServer from "@netfx/core/PlatformSocketServer"
  * import { Effect, Layer } from "effect"
+ * import { mkdtempSync } from "node:fs"
+ * import { tmpdir } from "node:os"
+ * import { join } from "node:path"
  *
- * const SocketServerLive = PlatformSocketServer.layer({ path: "/tmp/echo.sock" }).pipe(
- *   Layer.provide(NodeTransport.layer)
- * )
- * const program = SocketServer.SocketServer.pipe(
- *   Effect.flatMap((server) =>
- *     server.run((socket) => Effect.scoped(Effect.flatMap(socket.writer, (write) => socket.run(write))))
- *   ),
- *   Effect.provide(SocketServerLive)
- * )
+ * const path = join(mkdtempSync(join(tmpdir(), "netfx-")), "echo.sock")
+ * const SocketServerLive = PlatformSocketServer.layer({ path }).pipe(Layer.provide(NodeTransport.layer))
+ * const program = Effect.gen(function*() {
+ *   const server = yield* SocketServer.SocketServer
+ *   yield* Effect.forkScoped(server.run((socket) => Effect.flatMap(socket.writer, (write) => socket.run(write))))
+ *   const conn = yield* Connection.connect({ path })
+ *   yield* conn.write("ping")
+ *   yield* conn.end
+ *   return new TextDecoder().decode(yield* Connection.readAll(conn)) // "ping"
+ * }).pipe(Effect.provide(SocketServerLive))
  *
  * @since 0.1.0
  * @category layers

@@ -1,6 +1,6 @@
 import * as Socket from "@effect/platform/Socket"
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
-import type { Resolver, Transport } from "@netfx/core"
+import type { Transport } from "@netfx/core"
 import { Connection, NetError } from "@netfx/core"
 import * as PlatformSocket from "@netfx/core/PlatformSocket"
 import { Deferred, Effect, Exit, Fiber, Layer, Stream } from "effect"
@@ -223,7 +223,7 @@ describe("PlatformSocket", () => {
   it.live("layer: a failure to connect is netfx's typed error", () =>
     Effect.gen(function*() {
       expectTypeOf(PlatformSocket.layer).returns.toEqualTypeOf<
-        Layer.Layer<Socket.Socket, Connection.ConnectFailure, Transport.Transport | Resolver.Resolver>
+        Layer.Layer<Socket.Socket, Connection.ConnectFailure, Transport.Transport>
       >()
       const port = yield* Effect.scoped(Effect.map(nodeServer({ host: "127.0.0.1" }, nodeEcho), (s) => s.port))
       const exit = yield* Effect.exit(
