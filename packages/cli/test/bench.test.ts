@@ -18,7 +18,16 @@ const units: Record<string, ReadonlyArray<string>> = {
   bulk: ["MiB/s each way", "client CPU ms/GiB"],
   "round-trips": ["round trips/s", "client CPU µs/round trip"],
   connections: ["connections/s", "client CPU µs/conn", "server CPU µs/conn"],
+  "connections-dual": ["connections/s", "client CPU µs/conn"],
   memory: ["heap B/conn", "RSS B/conn"],
+  "both-ends": [
+    "bulk MiB/s each way",
+    "round trips/s",
+    "connections/s",
+    "CPU µs/conn (both ends)",
+    "heap B/idle pair",
+    "RSS B/idle pair"
+  ],
   blocklist: ["checks/s"]
 }
 
@@ -48,7 +57,7 @@ describe("bench suite", () => {
             assert.isDefined(row.error)
             continue
           }
-          if (unit === "RSS B/conn") {
+          if (unit === "RSS B/conn" || unit === "RSS B/idle pair") {
             // A few hundred connections are within RSS's noise: a quick run says so instead of a number.
             assert.strictEqual(row.error, "not measured in a quick run: too few connections for RSS")
             assert.isUndefined(row.ratio)
@@ -105,8 +114,9 @@ describe("bench suite", () => {
     const table = formatTable(result)
     for (const line of table.split("\n")) assert.isAtMost(line.length, 100, line)
     const headers = table.split("\n").filter((line) => line.startsWith("| implementation"))
-    // One table per scenario and side, each quantity of the group beside its ratio.
-    assert.strictEqual(headers.length, 6)
+    // One table per scenario and side, each quantity of the group beside its ratio; a group of
+    // more than two quantities (both ends: six) in tables of two.
+    assert.strictEqual(headers.length, 10)
     assert.match(
       headers[0]!,
       /^\| implementation +\| +MiB\/s each way +\| +vs node:net +\| +client CPU ms\/GiB +\| +vs node:net +\|$/

@@ -10,20 +10,18 @@
 import * as Connection from "@netfx/core/Connection"
 import type { ConnectionError } from "@netfx/core/NetError"
 import * as NodeTransport from "@netfx/core/NodeTransport"
-import * as Resolver from "@netfx/core/Resolver"
 import * as Server from "@netfx/core/Server"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { Client, EchoServer, Implementations } from "./client.js"
-import { now } from "./client.js"
+import { DUAL_HOST, dualLookup, now } from "./client.js"
 import { HOST } from "./protocol.js"
 
-const CoreLive = Layer.merge(NodeTransport.layer, Resolver.layerNode)
+const CoreLive = NodeTransport.layer
 
 const coreClient: Client = {
   bulk: (port, bytes, writeSize) =>
@@ -61,11 +59,14 @@ const coreClient: Client = {
       return now() - start
     }).pipe(Effect.scoped, Effect.provide(CoreLive), Effect.runPromise),
 
-  connections: (port, count, inFlight, size) => {
+  connections: (port, count, inFlight, size, target) => {
     const message = Buffer.alloc(size, 0x63)
+    const options: Connection.TcpOptions = target?.dual
+      ? { host: DUAL_HOST, port, noDelay: true, lookup: dualLookup }
+      : { host: HOST, port, noDelay: true }
     // Sends, reads the echo, ends, reads to the server's FIN; the scope then closes the socket.
     const exchange = Effect.gen(function*() {
-      const conn = yield* Connection.connect({ host: HOST, port, noDelay: true })
+      const conn = yield* Connection.connect(options)
       yield* conn.write(message)
       let got = 0
       while (got < size) {
@@ -82,6 +83,23 @@ const coreClient: Client = {
       yield* Effect.forEach(Array.from({ length: count }), () => exchange, { concurrency: inFlight, discard: true })
       return now() - start
     }).pipe(Effect.provide(CoreLive), Effect.runPromise)
+  },
+
+  idle: async (port, count, inFlight) => {
+    // Each connection echoes one byte, then is held open by a scope of its own until closed.
+    const scopes: Array<Scope.CloseableScope> = []
+    const open = Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const conn = yield* Connection.connect({ host: HOST, port }).pipe(Scope.extend(scope))
+      yield* conn.write("x")
+      yield* conn.read
+      scopes.push(scope)
+    })
+    await Effect.forEach(Array.from({ length: count }), () => open, { concurrency: inFlight, discard: true }).pipe(
+      Effect.provide(CoreLive),
+      Effect.runPromise
+    )
+    return () => Effect.runPromise(Effect.forEach(scopes, (scope) => Scope.close(scope, Exit.void), { discard: true }))
   }
 }
 
@@ -96,11 +114,19 @@ const echoLoop = (conn: Connection.Connection): Effect.Effect<void, ConnectionEr
 
 const echoStream = (conn: Connection.Connection) => Stream.run(conn.stream, conn.sink)
 
-const coreListen = async (): Promise<EchoServer> => {
+const coreListen = async (host = HOST): Promise<EchoServer> => {
   let errors = 0
   const scope = Effect.runSync(Scope.make())
   const server = await Server.serve(
-    { host: HOST, port: 0, noDelay: true, allowHalfOpen: true, onEvent: () => errors++ },
+    {
+      host,
+      port: 0,
+      noDelay: true,
+      allowHalfOpen: true,
+      onEvent: (event) => {
+        if (event._tag !== "Drop" && event._tag !== "Shutdown") errors++
+      }
+    },
     process.env.NETFX_CORE_ECHO === "stream" ? echoStream : echoLoop
   ).pipe(Effect.provide(NodeTransport.layer), Scope.extend(scope), Effect.runPromise)
   if (typeof server.address === "string") throw new Error("@netfx/core: a TCP server has a port")

@@ -4,7 +4,7 @@
  * `socket.pipe(socket)` to echo.
  */
 import type * as net from "node:net"
-import { type EchoServer, type Implementations, now, pool } from "./client.js"
+import { DUAL_HOST, dualLookup, type EchoServer, type Implementations, now, pool, type Target } from "./client.js"
 import { HOST } from "./protocol.js"
 
 /** What the node:net code needs of its module: `node:net` itself, or `@netfx/compat`. */
@@ -72,10 +72,13 @@ export const fromNet = (net: NetModule, name: string): Implementations => {
   }
 
   /** Connects, sends, reads the echo, ends, and resolves once the socket is closed (both FINs). */
-  const exchange = (port: number, message: Buffer) =>
+  const exchange = (port: number, message: Buffer, target: Target | undefined) =>
     new Promise<void>((resolve, reject) => {
       let got = 0
-      const socket = net.connect({ host: HOST, port, noDelay: true }, () => socket.write(message))
+      const options: net.NetConnectOpts = target?.dual
+        ? { host: DUAL_HOST, port, noDelay: true, lookup: dualLookup as unknown as net.LookupFunction }
+        : { host: HOST, port, noDelay: true }
+      const socket = net.connect(options, () => socket.write(message))
       socket.on("data", (chunk: Buffer) => {
         got += chunk.length
         if (got === message.length) socket.end()
@@ -87,14 +90,34 @@ export const fromNet = (net: NetModule, name: string): Implementations => {
           : reject(new Error(`${name}: ${got} bytes echoed of ${message.length}`)))
     })
 
-  const connections = async (port: number, count: number, inFlight: number, size: number) => {
+  const connections = async (port: number, count: number, inFlight: number, size: number, target?: Target) => {
     const message = Buffer.alloc(size, 0x63)
     const start = now()
-    await pool(count, inFlight, () => exchange(port, message))
+    await pool(count, inFlight, () => exchange(port, message, target))
     return now() - start
   }
 
-  const listen = () =>
+  const idle = async (port: number, count: number, inFlight: number) => {
+    const sockets: Array<net.Socket> = []
+    await pool(count, inFlight, () =>
+      new Promise<void>((resolve, reject) => {
+        const socket = net.connect({ host: HOST, port }, () => socket.write("x"))
+        socket.once("error", reject)
+        socket.once("data", () => {
+          sockets.push(socket)
+          resolve()
+        })
+      }))
+    return () =>
+      Promise.all(sockets.map((socket) =>
+        new Promise<void>((resolve) => {
+          socket.once("close", () => resolve())
+          socket.destroy()
+        })
+      )).then(() => undefined)
+  }
+
+  const listen = (host = HOST) =>
     new Promise<EchoServer>((resolve, reject) => {
       let errors = 0
       // allowHalfOpen: the echo ends its side once the client's FIN has come and the echo is flushed.
@@ -103,7 +126,7 @@ export const fromNet = (net: NetModule, name: string): Implementations => {
         socket.pipe(socket)
       })
       server.once("error", reject)
-      server.listen(0, HOST, () => {
+      server.listen(0, host, () => {
         const address = server.address()
         if (address === null || typeof address === "string") return reject(new Error(`${name}: no port`))
         resolve({
@@ -118,7 +141,7 @@ export const fromNet = (net: NetModule, name: string): Implementations => {
       })
     })
 
-  return { bulk, roundTrips, connections, listen }
+  return { bulk, roundTrips, connections, idle, listen }
 }
 
 /**

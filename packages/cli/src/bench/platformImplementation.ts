@@ -10,8 +10,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
+import type * as net from "node:net"
 import type { Client, EchoServer, Implementations } from "./client.js"
-import { now } from "./client.js"
+import { DUAL_HOST, dualLookup, now } from "./client.js"
 import { HOST } from "./protocol.js"
 
 const platformClient: Client = {
@@ -67,10 +68,13 @@ const platformClient: Client = {
       return elapsed
     }).pipe(Effect.scoped, Effect.runPromise),
 
-  connections: (port, count, inFlight, size) => {
+  connections: (port, count, inFlight, size, target) => {
     const message = Buffer.alloc(size, 0x63)
+    const options: net.NetConnectOpts = target?.dual
+      ? { host: DUAL_HOST, port, noDelay: true, lookup: dualLookup as unknown as net.LookupFunction }
+      : { host: HOST, port, noDelay: true }
     const exchange = Effect.gen(function*() {
-      const socket = yield* NodeSocket.makeNet({ host: HOST, port, noDelay: true })
+      const socket = yield* NodeSocket.makeNet(options)
       const replied = yield* Deferred.make<void>()
       let got = 0
       const reader = yield* Effect.fork(socket.run((chunk) => {
@@ -91,15 +95,35 @@ const platformClient: Client = {
       yield* Effect.forEach(Array.from({ length: count }), () => exchange, { concurrency: inFlight, discard: true })
       return now() - start
     }).pipe(Effect.runPromise)
+  },
+
+  idle: async (port, count, inFlight) => {
+    // Each socket echoes one byte, then its run is held open in a scope until closed.
+    const scope = Effect.runSync(Scope.make())
+    const open = Effect.gen(function*() {
+      const socket = yield* NodeSocket.makeNet({ host: HOST, port })
+      const echoed = yield* Deferred.make<void>()
+      yield* Effect.forkIn(
+        socket.run(() => Deferred.succeed(echoed, undefined), {
+          onOpen: Effect.orDie(Effect.scoped(Effect.flatMap(socket.writer, (write) => write("x"))))
+        }),
+        scope
+      )
+      yield* Deferred.await(echoed)
+    })
+    await Effect.forEach(Array.from({ length: count }), () => open, { concurrency: inFlight, discard: true }).pipe(
+      Effect.runPromise
+    )
+    return () => Effect.runPromise(Scope.close(scope, Exit.void))
   }
 }
 
-const platformListen = async (): Promise<EchoServer> => {
+const platformListen = async (host = HOST): Promise<EchoServer> => {
   let errors = 0
   let open = 0
   const scope = Effect.runSync(Scope.make())
   const port = await Effect.gen(function*() {
-    const server = yield* NodeSocketServer.make({ host: HOST, port: 0, noDelay: true, allowHalfOpen: true })
+    const server = yield* NodeSocketServer.make({ host, port: 0, noDelay: true, allowHalfOpen: true })
     const echo = (socket: Parameters<Parameters<typeof server.run>[0]>[0]) =>
       Effect.gen(function*() {
         open++

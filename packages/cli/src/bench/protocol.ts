@@ -19,8 +19,8 @@ export const HOST = "127.0.0.1"
 export type BlockListImplementation = Exclude<Implementation, "NodeSocket">
 
 export type Request =
-  /** Starts this worker's echo server (one per worker) with `impl`. */
-  | { readonly op: "listen"; readonly impl: Implementation }
+  /** Starts this worker's echo server (one per worker) with `impl`, on `host` (default 127.0.0.1). */
+  | { readonly op: "listen"; readonly impl: Implementation; readonly host?: string | undefined }
   /** The server's open connections, errors and CPU time. */
   | { readonly op: "stats" }
   /** As `stats`, once the server has closed every connection (bounded wait). */
@@ -53,11 +53,23 @@ export type Request =
     readonly count: number
     readonly inFlight: number
     readonly size: number
+    /** To a name with two addresses (`::1`, `127.0.0.1`), raced; the server listens on `::`. */
+    readonly dual?: boolean | undefined
   }
   /** node:net clients: opens `count` connections that echo one byte and then stay open, idle. */
   | { readonly op: "openIdle"; readonly port: number; readonly count: number; readonly inFlight: number }
   /** Closes every idle connection `openIdle` opened, and waits until they are closed. */
   | { readonly op: "closeIdle" }
+  /** As `openIdle`, with `impl`'s own client (in the worker that may run `impl`'s server too). */
+  | {
+    readonly op: "openIdleWith"
+    readonly impl: Implementation
+    readonly port: number
+    readonly count: number
+    readonly inFlight: number
+  }
+  /** Closes what `openIdleWith` opened. */
+  | { readonly op: "closeIdleWith" }
   /** One round of BlockList checks with `rules` rules, for about `millis`: checks per second. */
   | {
     readonly op: "blockList"

@@ -64,6 +64,9 @@ interface Group {
   readonly rows: Array<Row>
 }
 
+/** At most this many quantities side by side, so that a table fits the width. */
+const UNITS_PER_TABLE = 2
+
 const groupsOf = (rows: ReadonlyArray<Row>): Array<Group> => {
   const groups: Array<Group> = []
   for (const row of rows) {
@@ -75,7 +78,16 @@ const groupsOf = (rows: ReadonlyArray<Row>): Array<Group> => {
     if (!group.units.includes(row.unit)) group.units.push(row.unit)
     group.rows.push(row)
   }
-  return groups
+  // A group of many quantities (both ends in one process) is shown as tables of two, each a block.
+  return groups.flatMap((group) => {
+    if (group.units.length <= UNITS_PER_TABLE) return [group]
+    const parts: Array<Group> = []
+    for (let i = 0; i < group.units.length; i += UNITS_PER_TABLE) {
+      const units = group.units.slice(i, i + UNITS_PER_TABLE)
+      parts.push({ ...group, units, rows: group.rows.filter((row) => units.includes(row.unit)) })
+    }
+    return parts
+  })
 }
 
 const table = (header: ReadonlyArray<string>, lines: ReadonlyArray<ReadonlyArray<string>>): Array<string> => {

@@ -24,6 +24,8 @@ const implementation = (impl: Implementation) => {
 
 let server: EchoServer | undefined
 const idle: Array<net.Socket> = []
+/** What closes the idle connections each `openIdleWith` opened. */
+const closeIdleWith: Array<() => Promise<void>> = []
 
 const cpuNow = () => {
   const { system, user } = process.cpuUsage()
@@ -79,7 +81,7 @@ const handle = async (request: Request): Promise<unknown> => {
   switch (request.op) {
     case "listen": {
       if (server !== undefined) throw new Error("this worker already has a server")
-      server = await (await implementation(request.impl)).listen()
+      server = await (await implementation(request.impl)).listen(request.host)
       return { port: server.port }
     }
     case "stats":
@@ -98,6 +100,7 @@ const handle = async (request: Request): Promise<unknown> => {
     }
     case "close": {
       await closeIdle()
+      await Promise.all(closeIdleWith.splice(0).map((close) => close()))
       await server?.close()
       server = undefined
       return null
@@ -112,13 +115,23 @@ const handle = async (request: Request): Promise<unknown> => {
     }
     case "connections": {
       const impl = await implementation(request.impl)
-      return clientRound(() => impl.connections(request.port, request.count, request.inFlight, request.size))
+      return clientRound(() =>
+        impl.connections(request.port, request.count, request.inFlight, request.size, { dual: request.dual })
+      )
     }
     case "openIdle":
       await pool(request.count, request.inFlight, async () => void idle.push(await openIdle(request.port)))
       return idle.length
     case "closeIdle":
       await closeIdle()
+      return null
+    case "openIdleWith": {
+      const impl = await implementation(request.impl)
+      closeIdleWith.push(await impl.idle(request.port, request.count, request.inFlight))
+      return request.count
+    }
+    case "closeIdleWith":
+      await Promise.all(closeIdleWith.splice(0).map((close) => close()))
       return null
     case "blockList":
       return (await import("./blockList.js")).measure(request.impl, request.rules, request.millis)

@@ -35,10 +35,14 @@ export class Workers {
     return made
   }
 
-  /** The worker named `key` running an echo server of `impl`, and its port. */
-  async server(key: string, impl: Implementation): Promise<{ readonly worker: Worker; readonly port: number }> {
+  /** The worker named `key` running an echo server of `impl` (on `host`), and its port. */
+  async server(
+    key: string,
+    impl: Implementation,
+    host?: string
+  ): Promise<{ readonly worker: Worker; readonly port: number }> {
     const worker = await this.get(key, async (worker) => {
-      this.ports.set(key, (await worker.request<{ port: number }>({ op: "listen", impl })).port)
+      this.ports.set(key, (await worker.request<{ port: number }>({ op: "listen", impl, host })).port)
     })
     return { worker, port: this.ports.get(key)! }
   }

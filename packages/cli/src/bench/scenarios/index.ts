@@ -4,9 +4,11 @@
  */
 import type { Measured } from "../plan.js"
 import { blockList } from "./blockList.js"
+import { bothEnds } from "./bothEnds.js"
 import { bulk } from "./bulk.js"
 import { connections } from "./connections.js"
 import type { Context } from "./context.js"
+import { dual } from "./dual.js"
 import { memory } from "./memory.js"
 import { roundTrips } from "./roundTrips.js"
 
@@ -17,13 +19,23 @@ export type { Context } from "./context.js"
  *
  * @since 0.1.0
  */
-export const scenarioNames: ReadonlyArray<string> = ["bulk", "round-trips", "connections", "memory", "blocklist"]
+export const scenarioNames: ReadonlyArray<string> = [
+  "bulk",
+  "round-trips",
+  "connections",
+  "connections-dual",
+  "memory",
+  "both-ends",
+  "blocklist"
+]
 
 /** How each scenario runs, by name. */
 export const scenarios: Record<string, (context: Context) => Promise<Array<Measured>>> = {
   bulk,
   "round-trips": roundTrips,
   connections,
+  "connections-dual": dual,
   memory,
+  "both-ends": bothEnds,
   blocklist: blockList
 }
