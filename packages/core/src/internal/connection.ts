@@ -305,6 +305,15 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     })
   }
 
+  /**
+   * A write over the high-water mark that the system took at once (the usual case for one large
+   * write to a socket with room) leaves nothing queued: there is no backpressure to wait for, and
+   * waiting for the drain that follows would cost an async turn per write.
+   */
+  private get backedUp(): boolean {
+    return this.handle.bufferSize() > 0
+  }
+
   private get writable(): boolean {
     return this.failure === undefined && this.writeState === WriteState.Open
   }
@@ -314,7 +323,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
       Effect.suspend(() => {
         if (!this.writable) return Effect.fail(this.writeClosedError("write"))
         this.idle?.activity()
-        return this.handle.write(chunk) ? Effect.void : this.awaitDrain
+        return this.handle.write(chunk) || !this.backedUp ? Effect.void : this.awaitDrain
       })
   }
 
@@ -327,7 +336,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     for (let i = from; i < chunks.length; i++) {
       if (!this.writable) return Effect.fail(this.writeClosedError("write"))
       this.idle?.activity()
-      if (!this.handle.write(chunks[i]!)) {
+      if (!this.handle.write(chunks[i]!) && this.backedUp) {
         const next = i + 1
         return next === chunks.length
           ? this.awaitDrain
