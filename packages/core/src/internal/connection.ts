@@ -31,6 +31,7 @@ import type { SocketAddress } from "../SocketAddress.js"
 import type { Handle, HandleEvents } from "../Transport.js"
 import { IdleTimeout } from "./idleTimeout.js"
 import * as ioScheduler from "./ioScheduler.js"
+import * as timer from "./timer.js"
 import { checkBoolean, checkDuration } from "./options.js"
 
 /** @internal */
@@ -97,6 +98,31 @@ const enum CloseMode {
   Abort
 }
 
+/**
+ * What a connection needs only sometimes: its addresses once asked, the wakers of writers, enders
+ * and closers, its idle timeout, and the operations besides an echo loop's. A server holds
+ * thousands of connections that never need any of it; they do not pay for its fields.
+ */
+class Extra {
+  clock: Clock.Clock = timer.live
+  local: Address | typeof unread = unread
+  remote: Address | typeof unread = unread
+  /** The stream has a consumer (one at a time). */
+  streaming = false
+  /** Set by `release`: the socket is destroyed as soon as the FIN is out. */
+  destroyOnEnd = false
+  drainWakers: Array<Waker> | undefined = undefined
+  endWakers: Array<Waker> | undefined = undefined
+  closeWakers: Array<Waker> | undefined = undefined
+  idle: IdleTimeout | undefined = undefined
+  _stream: Stream.Stream<Uint8Array, ConnectionError> | undefined = undefined
+  _write: ((chunk: Uint8Array | string) => Effect.Effect<void, ConnectionError>) | undefined = undefined
+  _awaitDrain: Effect.Effect<void, ConnectionError> | undefined = undefined
+  _end: Effect.Effect<void, ConnectionError> | undefined = undefined
+  _close: Effect.Effect<void> | undefined = undefined
+  _awaitClose: Effect.Effect<void> | undefined = undefined
+}
+
 /** @internal */
 export class ConnectionImpl implements Connection.Connection, HandleEvents {
   declare readonly [TypeId]: typeof TypeId
@@ -104,52 +130,43 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   private chunks: Array<Uint8Array> = []
   private buffered = 0
   private readState = ReadState.Flowing
-  /** The stream has a consumer (one at a time). */
-  private streaming = false
   /** The reader waiting for bytes: its `Effect.async` resume. */
   private readResume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
   private writeState = WriteState.Open
   private closeMode = CloseMode.None
   /** The peer ended its side (for the EPIPE of a write after its FIN). */
   private peerEnded = false
-  /** Set by `release`: the socket is destroyed as soon as the FIN is out. */
-  private destroyOnEnd = false
   private closed = false
   private failure: ConnectionError | undefined = undefined
-  private drainWakers: Array<Waker> | undefined = undefined
-  private endWakers: Array<Waker> | undefined = undefined
-  private closeWakers: Array<Waker> | undefined = undefined
-  private idle: IdleTimeout | undefined = undefined
-  // Addresses, asked of the handle on first read: each costs a system call and a parse.
-  private local: Address | typeof unread = unread
-  private remote: Address | typeof unread = unread
-  // Operations made on first use.
+  // The operations an echo loop uses, made on first use and kept.
   private _read: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> | undefined = undefined
   private _readable: Effect.Effect<void> | undefined = undefined
-  private _stream: Stream.Stream<Uint8Array, ConnectionError> | undefined = undefined
-  private _write: ((chunk: Uint8Array | string) => Effect.Effect<void, ConnectionError>) | undefined = undefined
   private _writeAll:
     | ((chunks: Iterable<Uint8Array | string>) => Effect.Effect<void, ConnectionError>)
     | undefined = undefined
-  private _awaitDrain: Effect.Effect<void, ConnectionError> | undefined = undefined
-  private _end: Effect.Effect<void, ConnectionError> | undefined = undefined
-  private _close: Effect.Effect<void> | undefined = undefined
-  private _awaitClose: Effect.Effect<void> | undefined = undefined
+  /** Everything else, made the first time any of it is needed (see `Extra`). */
+  private extra: Extra | undefined = undefined
 
   constructor(
     private readonly handle: Handle,
     private readonly options: Options,
-    private readonly clock: Clock.Clock,
+    clock: Clock.Clock,
     /** What belongs to this connection; a server's connection's own lazy scope, or the connect's. */
     readonly scope: Scope.Scope
   ) {
+    if (!timer.isLive(clock)) this.x.clock = clock
     handle.listen(this)
+  }
+
+  /** The rarely used state, made now if it was not. */
+  private get x(): Extra {
+    return this.extra ??= new Extra()
   }
 
   // Events of the handle: the connection is its handle's listener.
 
   onData(chunk: Uint8Array): void {
-    this.idle?.activity()
+    this.extra?.idle?.activity()
     this.chunks.push(chunk)
     this.buffered += chunk.length
     // A waiting reader takes this chunk in a microtask, before the handle reads again: pausing
@@ -186,14 +203,15 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     this.closed = true
     this.readState = ReadState.Ended
     this.writeState = WriteState.Ended
-    this.idle?.stop()
-    const ending = this.endWakers
-    this.endWakers = undefined
+    const extra = this.extra
+    extra?.idle?.stop()
+    const ending = extra?.endWakers
+    if (extra !== undefined) extra.endWakers = undefined
     wakeAll(ending)
     this.wakeReader()
     this.wakeWriters()
-    const closing = this.closeWakers
-    this.closeWakers = undefined
+    const closing = extra?.closeWakers
+    if (extra !== undefined) extra.closeWakers = undefined
     wakeAll(closing)
     this.options.onClose?.(this)
   }
@@ -216,9 +234,9 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   }
 
   private wakeWriters() {
-    const wakers = this.drainWakers
+    const wakers = this.extra?.drainWakers
     if (wakers === undefined) return
-    this.drainWakers = undefined
+    this.extra!.drainWakers = undefined
     ioScheduler.resumeFromIo(() => wakeAll(wakers))
   }
 
@@ -258,7 +276,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   }
 
   get stream(): Stream.Stream<Uint8Array, ConnectionError> {
-    if (this._stream !== undefined) return this._stream
+    if (this.extra?._stream !== undefined) return this.extra._stream
     // A channel rather than repeatEffectChunkOption: what is buffered is written without running an
     // effect, and no Option is built and matched per chunk.
     const readLoop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, ConnectionError, unknown, void, unknown> = Channel
@@ -269,18 +287,18 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
         return Channel.zipRight(Channel.fromEffect(this.readable), readLoop)
       })
     const release = Effect.sync(() => {
-      this.streaming = false
+      this.x.streaming = false
     })
     // One reader at a time, checked when a run of the stream starts rather than on every read. A
     // Channel.ensuring rather than Stream.unwrapScoped(acquireRelease): no scope and no extra
     // executor per run.
-    return this._stream = Stream.fromChannel(Channel.suspend(() => {
-      if (this.streaming) {
+    return this.x._stream = Stream.fromChannel(Channel.suspend(() => {
+      if (this.x.streaming) {
         return Channel.failCause(Cause.die(
           new Cause.RuntimeException("Connection.stream is being read by two consumers at once; it has one reader")
         ))
       }
-      this.streaming = true
+      this.x.streaming = true
       return Channel.ensuring(readLoop, release)
     }))
   }
@@ -296,11 +314,11 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   }
 
   private get awaitDrain(): Effect.Effect<void, ConnectionError> {
-    return this._awaitDrain ??= Effect.async<void, ConnectionError>((resume) => {
+    return this.x._awaitDrain ??= Effect.async<void, ConnectionError>((resume) => {
       const waker = () => resume(this.failure !== undefined ? Effect.fail(this.failure) : Effect.void)
-      ;(this.drainWakers ??= []).push(waker)
+      ;(this.x.drainWakers ??= []).push(waker)
       return Effect.sync(() => {
-        this.drainWakers = without(this.drainWakers, waker)
+        this.x.drainWakers = without(this.x.drainWakers, waker)
       })
     })
   }
@@ -319,10 +337,10 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   }
 
   get write(): (chunk: Uint8Array | string) => Effect.Effect<void, ConnectionError> {
-    return this._write ??= (chunk) =>
+    return this.x._write ??= (chunk) =>
       Effect.suspend(() => {
         if (!this.writable) return Effect.fail(this.writeClosedError("write"))
-        this.idle?.activity()
+        this.extra?.idle?.activity()
         return this.handle.write(chunk) || !this.backedUp ? Effect.void : this.awaitDrain
       })
   }
@@ -335,7 +353,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   private writeFrom(chunks: ReadonlyArray<Uint8Array | string>, from: number): Effect.Effect<void, ConnectionError> {
     for (let i = from; i < chunks.length; i++) {
       if (!this.writable) return Effect.fail(this.writeClosedError("write"))
-      this.idle?.activity()
+      this.extra?.idle?.activity()
       if (!this.handle.write(chunks[i]!) && this.backedUp) {
         const next = i + 1
         return next === chunks.length
@@ -377,10 +395,11 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     this.handle.end((error) => {
       if (error !== undefined) this.failure ??= error
       if (this.writeState === WriteState.Ending) this.writeState = WriteState.Ended
-      const wakers = this.endWakers
-      this.endWakers = undefined
+      const extra = this.extra
+      const wakers = extra?.endWakers
+      if (extra !== undefined) extra.endWakers = undefined
       wakeAll(wakers)
-      if (this.destroyOnEnd) this.handle.destroy()
+      if (extra?.destroyOnEnd === true) this.handle.destroy()
     })
   }
 
@@ -388,17 +407,17 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     return Effect.async<void>((resume) => {
       if (this.writeState === WriteState.Ended || this.closed) return resume(Effect.void)
       const waker = () => resume(Effect.void)
-      ;(this.endWakers ??= []).push(waker)
+      ;(this.x.endWakers ??= []).push(waker)
       return Effect.sync(() => {
-        this.endWakers = without(this.endWakers, waker)
+        this.x.endWakers = without(this.x.endWakers, waker)
       })
     })
   }
 
   get end(): Effect.Effect<void, ConnectionError> {
-    if (this._end !== undefined) return this._end
+    if (this.extra?._end !== undefined) return this.extra._end
     const failed = Effect.suspend(() => this.failure === undefined ? Effect.void : Effect.fail(this.failure))
-    return this._end = Effect.suspend(() => {
+    return this.x._end = Effect.suspend(() => {
       if (this.failure !== undefined) return Effect.fail(this.failure)
       if (this.closed) return Effect.fail(new SocketClosed({ operation: "end" }, true))
       // Nothing queued: the FIN is handed to the system now, as `socket.end()` does, and there is
@@ -413,12 +432,12 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   }
 
   get awaitClose(): Effect.Effect<void> {
-    return this._awaitClose ??= Effect.async<void>((resume) => {
+    return this.x._awaitClose ??= Effect.async<void>((resume) => {
       if (this.closed) return resume(Effect.void)
       const waker = () => resume(Effect.void)
-      ;(this.closeWakers ??= []).push(waker)
+      ;(this.x.closeWakers ??= []).push(waker)
       return Effect.sync(() => {
-        this.closeWakers = without(this.closeWakers, waker)
+        this.x.closeWakers = without(this.x.closeWakers, waker)
       })
     })
   }
@@ -432,9 +451,9 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
    * the peer. A peer that stops reading cannot hold the close for longer than `closeTimeout`.
    */
   get close(): Effect.Effect<void> {
-    if (this._close !== undefined) return this._close
+    if (this.extra?._close !== undefined) return this.extra._close
     const destroy = Effect.sync(() => this.handle.destroy())
-    return this._close = Effect.suspend(() => {
+    return this.x._close = Effect.suspend(() => {
       if (this.closed) return Effect.void
       // An abort in progress closes on its own: there is nothing to flush.
       if (this.closeMode === CloseMode.Abort) return this.awaitClose
@@ -447,7 +466,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
       // Nothing queued: the FIN goes out at once and the socket is released right after it; nothing
       // the peer does can hold that, so there is no timeout to race, only the close to wait for.
       if (this.handle.bufferSize() === 0) {
-        this.destroyOnEnd = true
+        this.x.destroyOnEnd = true
         if (this.writeState === WriteState.Open) this.startEnd()
         return this.awaitClose
       }
@@ -484,7 +503,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
       return
     }
     this.closeMode = CloseMode.Graceful
-    this.destroyOnEnd = true
+    this.x.destroyOnEnd = true
     if (this.writeState === WriteState.Open) this.startEnd()
   }
 
@@ -520,13 +539,15 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   // Addresses and counters.
 
   get localAddress(): Address {
-    if (this.local === unread) this.local = this.handle.localAddress()
-    return this.local
+    const x = this.x
+    if (x.local === unread) x.local = this.handle.localAddress()
+    return x.local
   }
 
   get remoteAddress(): Address {
-    if (this.remote === unread) this.remote = this.handle.remoteAddress()
-    return this.remote
+    const x = this.x
+    if (x.remote === unread) x.remote = this.handle.remoteAddress()
+    return x.remote
   }
 
   /** Remembers the peer's address now, while the socket can still tell it. @internal */
@@ -587,8 +608,8 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
 
   /** Sets the idle timeout from checked options. @internal */
   unsafeSetIdleTimeout(millis: number, failOnIdle: boolean): void {
-    if (millis <= 0 && this.idle === undefined) return
-    ;(this.idle ??= new IdleTimeout(this.clock, this)).set(millis, failOnIdle)
+    if (millis <= 0 && this.extra?.idle === undefined) return
+    ;(this.x.idle ??= new IdleTimeout(this.x.clock, this)).set(millis, failOnIdle)
   }
 
   get setIdleTimeout(): (
@@ -609,7 +630,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   }
 
   get subscribeIdle(): Effect.Effect<Queue.Dequeue<void>, never, Scope.Scope> {
-    return Effect.suspend(() => (this.idle ??= new IdleTimeout(this.clock, this)).subscribe)
+    return Effect.suspend(() => (this.x.idle ??= new IdleTimeout(this.x.clock, this)).subscribe)
   }
 
   pipe() {

@@ -72,5 +72,8 @@ export const schedule = (clock: Clock.Clock, millis: number, f: () => void, ref 
   return new ClockTimer(clock, millis, f)
 }
 
+/** The runtime's own clock. @internal */
+export const live: Clock.Clock = liveClock
+
 /** Whether `clock` is the runtime's own, whose time is `Date.now()`. @internal */
 export const isLive = (clock: Clock.Clock): boolean => clock === liveClock
