@@ -230,14 +230,14 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     const resume = this.readResume
     if (resume === undefined) return
     this.readResume = undefined
-    ioScheduler.resumeFromIo(() => resume(Effect.void))
+    ioScheduler.resumeFromIo(resume, Effect.void)
   }
 
   private wakeWriters() {
     const wakers = this.extra?.drainWakers
     if (wakers === undefined) return
     this.extra!.drainWakers = undefined
-    ioScheduler.resumeFromIo(() => wakeAll(wakers))
+    ioScheduler.resumeFromIo(wakeAll, wakers)
   }
 
   // Reading.

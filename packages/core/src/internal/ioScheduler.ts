@@ -36,11 +36,15 @@ export const scheduler: Scheduler.Scheduler = {
   }
 }
 
-/** Calls `resume` (an `Effect.async` resume, from an I/O callback) so that its fiber runs now. @internal */
-export const resumeFromIo = (resume: () => void): void => {
+/**
+ * Calls `resume(value)` (an `Effect.async` resume, or any wake-up, from an I/O callback) so that a
+ * handler fiber it wakes runs now.
+ * @internal
+ */
+export const resumeFromIo = <A>(resume: (value: A) => void, value: A): void => {
   fromIo = true
   try {
-    resume()
+    resume(value)
   } finally {
     fromIo = false
   }
