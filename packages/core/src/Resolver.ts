@@ -21,7 +21,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Dns from "node:dns"
-import { primaryError } from "./internal/familyLookup.js"
+import { isLocalhost, primaryError } from "./internal/familyLookup.js"
 import { checkDuration, invalid as invalidArgument } from "./internal/options.js"
 import * as tracing from "./internal/tracing.js"
 import { isIP } from "./IP.js"
@@ -372,7 +372,11 @@ const dnsLookup: NodeLookupFunction = (hostname, options, callback) => {
  * nosuch.invalid`). An interrupted lookup keeps running on the thread pool; its answer is dropped.
  *
  * It can look up one family alone (`lookupFamily`: `dns.lookup` with `family` 4 or 6 and the same
- * hints), so `Connection.connect` makes two lookups in parallel, one per family (RFC 8305 §3).
+ * hints), so `Connection.connect` makes two lookups in parallel, one per family (RFC 8305 §3). Two
+ * things to know: a name that the hosts file lists for one family only is then also asked of the
+ * name servers for the other (getaddrinfo does that for a lookup of one family, not for a lookup of
+ * both); and `localhost` names (RFC 6761) are always looked up for both families at once, from the
+ * hosts file, so that they never wait on a name server.
  *
  * @example
  * import { Resolver } from "@netfx/core"
@@ -384,10 +388,21 @@ const dnsLookup: NodeLookupFunction = (hostname, options, callback) => {
  */
 export const node: Service = make(
   (host, options) => callLookup(dnsLookup, host, nodeOptions(options)),
-  // One family alone, with the hints a lookup of both would use: together, the two lookups find what
-  // `net.connect`'s one lookup finds.
   (host, family, options) =>
-    callLookup(dnsLookup, host, { family, hints: options.hints || (isWindows ? 0 : Dns.ADDRCONFIG), all: true }).pipe(
+    callLookup(
+      dnsLookup,
+      host,
+      // RFC 6761 §6.3: localhost names are this machine's, and its hosts file answers them. Asked for
+      // one family, getaddrinfo goes on to the name servers for a family that file lacks (`hosts:
+      // files dns`: `::1` is often missing), and such a query can hold a thread of the pool for the
+      // resolver's whole timeout (5 s), for a name no name server has. One lookup of both families,
+      // as `net.connect` makes, answers from the file alone.
+      isLocalhost(host)
+        ? nodeOptions({ hints: options.hints })
+        // One family alone, with the hints a lookup of both would use: together, the two lookups
+        // find what `net.connect`'s one lookup finds.
+        : { family, hints: options.hints || (isWindows ? 0 : Dns.ADDRCONFIG), all: true }
+    ).pipe(
       Effect.flatMap((found) => {
         const own = found.filter((a) => a.family === family)
         return Arr.isNonEmptyReadonlyArray(own) ? Effect.succeed(own) : Effect.fail(notFound(host, "getaddrinfo"))

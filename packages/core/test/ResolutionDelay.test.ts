@@ -3,7 +3,7 @@ import type { NetError } from "@netfx/core"
 import { BlockList, Connection, Resolver, TestTransport } from "@netfx/core"
 import { Effect, Either, Exit, Fiber, Layer, Schema, TestClock } from "effect"
 import * as Clock from "effect/Clock"
-import { failure } from "./fixtures.js"
+import { failure, recordSpans } from "./fixtures.js"
 
 // RFC 8305 §3 in the core's connect, at exact instants: a scripted resolver answers AAAA and A on
 // TestClock, the simulated network answers the attempts. Nothing here uses real time.
@@ -261,6 +261,46 @@ describe("RFC 8305 §3: the resolution delay", () => {
       yield* Effect.provideService(Connection.connect({ host: "named.test", port: 80 }), Resolver.Resolver, plain)
       assert.deepStrictEqual(asked.slice(2), ["plain named.test"])
     }).pipe(Effect.scoped, Effect.provide(TestTransport.layer)))
+
+  it.effect("localhost names (RFC 6761) are the hosts file's: one lookup of both families", () =>
+    Effect.gen(function*() {
+      yield* endpoints({ "[::1]:80": TestTransport.accept() })
+      const events: Array<string> = []
+      const connecting = yield* Effect.fork(Connection.connect({
+        host: "LocalHost.",
+        port: 80,
+        onEvent: (event) => {
+          if (event._tag === "Lookup") events.push(`${event.family ?? "both"} ${event.addresses.map((a) => a.address)}`)
+        }
+      }))
+      yield* TestClock.adjust("40 millis")
+      yield* Fiber.join(connecting)
+      assert.deepStrictEqual(events, ["both ::1,127.0.0.1"])
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Layer.merge(
+        TestTransport.layer,
+        Layer.orDie(Resolver.layerScripted({ "localhost.": { AAAA: v6("::1", 40), A: v6("127.0.0.1", 10) } }))
+      ))
+    ))
+
+  it.effect("each family's lookup has its own span under the connect's", () =>
+    Effect.gen(function*() {
+      yield* endpoints({ "[::1]:80": TestTransport.accept() })
+      const { exit, spans } = yield* recordSpans(
+        Effect.fork(Connection.connect({ host: "dual.test", port: 80 })).pipe(
+          Effect.tap(() => TestClock.adjust("40 millis")),
+          Effect.flatMap(Fiber.join)
+        )
+      )
+      assert.isTrue(Exit.isSuccess(exit))
+      const lookups = spans.filter((span) => span.name === "netfx.lookup")
+      assert.deepStrictEqual(lookups.map((span) => span.attributes.get("family")), [6, 4])
+      const connect = spans.find((span) => span.name === "netfx.connect")!
+      for (const span of lookups) {
+        assert.strictEqual(span.parent._tag === "Some" && span.parent.value.spanId, connect.spanId)
+      }
+    }).pipe(Effect.scoped, Effect.provide(network({ AAAA: v6("::1", 40), A: v6("127.0.0.1", 10) }))))
 
   it.effect("the connect timeout covers the lookups: none answering fails at exactly the timeout", () =>
     Effect.gen(function*() {

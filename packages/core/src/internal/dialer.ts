@@ -279,8 +279,12 @@ export class Dial {
     this.state = "Resolving"
     const resolver = plan.resolver ?? this.services.resolver
     // RFC 8305 §3 where the resolver can ask each family apart and the race is RFC 8305's; the
-    // sequential policy stays Node's: one lookup of both families, no resolution delay.
-    if (resolver.lookupFamily !== undefined && plan.autoSelect && plan.race?._tag !== "Sequential") {
+    // sequential policy stays Node's: one lookup of both families, no resolution delay. Localhost
+    // names are the hosts file's: one lookup, nothing to race for.
+    if (
+      resolver.lookupFamily !== undefined && plan.autoSelect && plan.race?._tag !== "Sequential" &&
+      !familyLookup.isLocalhost(plan.host)
+    ) {
       return this.resolveFamilies(resolver.lookupFamily)
     }
     let lookup = resolver.lookup(plan.host, { family: plan.family, hints: plan.hints })

@@ -28,6 +28,16 @@ import * as timer from "./timer.js"
 /** RFC 8305 §3: "The recommended value for the Resolution Delay is 50 milliseconds." @internal */
 export const DEFAULT_RESOLUTION_DELAY = 50
 
+/**
+ * `localhost` and the names under it (RFC 6761 §6.3), with or without the root's dot: this machine's
+ * loopback, answered by the hosts file, never by a name server, so there is no answer to race for
+ * (and a lookup of one family may fall through to the name servers, see `Resolver.node`). @internal
+ */
+export const isLocalhost = (host: string): boolean => {
+  const name = host.toLowerCase().replace(/\.$/, "")
+  return name === "localhost" || name.endsWith(".localhost")
+}
+
 /** What the lookups report to the dial. @internal */
 export interface Listener {
   /** A family answered (for the `Lookup` event). */
