@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { NetError } from "@netfx/core"
-import { Connection, TestTransport } from "@netfx/core"
+import { Connection, Server, TestTransport } from "@netfx/core"
 import type { Handle } from "@netfx/core/Transport"
 import { Effect, Exit, Fiber, Queue, Stream, TestClock } from "effect"
 import * as Clock from "effect/Clock"
@@ -234,6 +234,71 @@ describe("TestTransport links: kernel buffers and backpressure", () => {
       assert.strictEqual(received.lastDataAt() - resumedAt, 14_000)
       assert.deepStrictEqual(received.bytes(), Buffer.from(pattern(total)))
     }).pipe(withNetwork({ conditions: { bandwidth: 64 * 1024 } })))
+
+  it.effect("end to end over Connections: a slow handler paces a fast writer, memory stays bounded, every byte arrives", () =>
+    Effect.gen(function*() {
+      const network = yield* TestTransport.TestNetwork
+      const total = 4 * 1024 * 1024
+      const chunk = 64 * 1024
+      let received = 0
+      let corrupt = 0
+      // The server checks every byte and takes 10 ms over each read.
+      yield* Server.serve({ host: "10.0.0.1", port: 80 }, (conn) =>
+        Stream.runForEach(conn.stream, (bytes) => {
+          const expected = pattern(bytes.length, received)
+          if (!Buffer.from(bytes).equals(Buffer.from(expected))) corrupt++
+          received += bytes.length
+          return Effect.sleep("10 millis")
+        }))
+      const conn = yield* Connection.connect({ host: "10.0.0.1", port: 80 })
+      const [link] = yield* network.links("10.0.0.1:80")
+      let written = 0
+      const writer = yield* Effect.fork(Effect.gen(function*() {
+        for (let offset = 0; offset < total; offset += chunk) {
+          yield* conn.write(pattern(chunk, offset))
+          written += chunk
+        }
+        yield* conn.end
+      }))
+      let mostAhead = 0
+      for (let step = 0; step < 2000 && received < total; step++) {
+        yield* TestClock.adjust("10 millis")
+        const { toServer } = yield* link!.stats
+        assert.isAtMost(toServer.sendBuffer, 16 * 1024)
+        assert.isAtMost(toServer.inFlight + toServer.receiveBuffer, 128 * 1024)
+        mostAhead = Math.max(mostAhead, written - received)
+      }
+      yield* Fiber.join(writer)
+      assert.strictEqual(received, total)
+      assert.strictEqual(corrupt, 0)
+      // The handler's last read, and the FINs, finish before the server's scope closes.
+      yield* TestClock.adjust("1 second")
+      // What the writer ever had ahead of the reader: the kernel buffers and the connection's read
+      // buffer (64 KiB), whatever the size of the transfer.
+      assert.isAtMost(mostAhead, 16 * 1024 + 128 * 1024 + 2 * 64 * 1024)
+      assert.isAbove(mostAhead, 128 * 1024)
+    }).pipe(withNetwork()))
+
+  it.effect("a partition in the middle of a transfer: it stalls, and after the heal every byte arrives in order", () =>
+    Effect.gen(function*() {
+      const { conn, link, network, server } = yield* connected({}, { latency: "10 millis", bandwidth: 100_000 })
+      const received = record(server, yield* Effect.clock)
+      const total = 200_000
+      const writer = yield* Effect.fork(Effect.zipRight(conn.write(pattern(total)), conn.end))
+      yield* TestClock.adjust("500 millis")
+      yield* network.partition("10.0.0.1:80")
+      const before = (yield* link.stats).toServer.delivered
+      assert.isAbove(before, 0)
+      yield* TestClock.adjust("10 seconds")
+      assert.strictEqual((yield* link.stats).toServer.delivered, before)
+      yield* network.heal("10.0.0.1:80")
+      yield* TestClock.adjust("10 seconds")
+      yield* Fiber.join(writer)
+      assert.deepStrictEqual(received.bytes(), Buffer.from(pattern(total)))
+      assert.strictEqual(received.log.at(-1)?.endsWith("end"), true)
+      // 2 s of sending at 100 kB/s, 10 s stalled, 10 ms of latency: the FIN arrives at 12.01 s.
+      assert.strictEqual(received.log.at(-1), "12010 end")
+    }).pipe(withNetwork()))
 
   it.effect("a write of 64 KiB answers false at once and drains once the kernel took it, as Node's socket does", () =>
     Effect.gen(function*() {
