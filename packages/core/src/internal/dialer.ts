@@ -207,8 +207,8 @@ export class Dial {
     undefined
   /** The lookups of each family, when they run apart (RFC 8305 §3); addresses may join the race. */
   private lookups: familyLookup.FamilyLookups | undefined = undefined
-  /** What the block list dropped so far, when addresses arrive in more than one answer. */
-  private blocked: Array<string> = []
+  /** What the block list dropped so far (addresses may arrive in more than one answer). */
+  private blocked: Array<string> | undefined = undefined
   private policy: RacePolicy | undefined = undefined
   private span: Tracer.Span | undefined = undefined
   /** For an IPC dial: its one pending connect. */
@@ -352,7 +352,7 @@ export class Dial {
     if (blockList === undefined) return resolved
     return resolved.filter((a) => {
       const blocked = BlockList.check(blockList, a.address, a.family === 4 ? "ipv4" : "ipv6")
-      if (blocked) this.blocked.push(a.address)
+      if (blocked) (this.blocked ??= []).push(a.address)
       return !blocked
     })
   }
@@ -495,7 +495,7 @@ export class Dial {
     this.finish(
       this.attempts.length === 0
         ? new ConnectError(
-          { reason: "Blocked", host: plan.host, port: plan.port, attempts: [], blocked: this.blocked },
+          { reason: "Blocked", host: plan.host, port: plan.port, attempts: [], blocked: this.blocked ?? [] },
           true
         )
         : new ConnectError(
