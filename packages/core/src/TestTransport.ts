@@ -96,8 +96,8 @@ export type Side = "client" | "server"
  *   1460 bytes (Ethernet's), so a slow link trickles.
  * - `chunk`: deliver writes in slices of 1 to `chunk` bytes, sizes drawn from the network's seed;
  *   each slice arrives as one read (`Infinity` for whole segments).
- * - `paused`: nothing departs or arrives until unpaused (what was in flight is late by the pause);
- *   connection attempts wait too. Data already received can still be read.
+ * - `paused`: nothing departs or arrives until unpaused (what was in flight is late by the pause).
+ *   Data already received can still be read. Set for an endpoint, connection attempts to it wait too.
  * - `sendBuffer`, `receiveBuffer`: the kernel's buffers of each side, in bytes (defaults 16 KiB and
  *   128 KiB), for links opened from then on. The receive buffer is the window the peer may fill.
  * - `resetAfter`: once this many bytes of a direction have been sent (counted from the start of the

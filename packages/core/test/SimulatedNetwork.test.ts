@@ -353,6 +353,30 @@ describe("TestTransport links: faults", () => {
       assert.deepStrictEqual(serverSide.log, ["5 error ECONNRESET", "5 close"])
     }).pipe(withNetwork()))
 
+  it.effect("a reset after N bytes toward the server: the server reads N bytes then ECONNRESET, so does the writer", () =>
+    Effect.gen(function*() {
+      const { conn, server } = yield* connected({}, { latency: "5 millis", resetAfter: { toServer: 3 } })
+      const serverSide = record(server, yield* Effect.clock)
+      yield* conn.write("abcdef")
+      const reading = yield* Effect.fork(Effect.exit(Stream.runDrain(conn.stream)))
+      yield* TestClock.adjust("5 millis")
+      assert.deepStrictEqual(serverSide.log, ["5 data abc", "5 error ECONNRESET", "5 close"])
+      const error = failure(yield* Fiber.join(reading))
+      assert.strictEqual(error._tag === "SocketError" && error.code, "ECONNRESET")
+    }).pipe(withNetwork()))
+
+  it.effect("endAfter toward the server: it reads N bytes then its end, and can still answer", () =>
+    Effect.gen(function*() {
+      const { conn, server } = yield* connected({ allowHalfOpen: true }, { endAfter: { toServer: 4 } })
+      const serverSide = record(server, yield* Effect.clock)
+      yield* conn.write("PING and more")
+      yield* TestClock.adjust("1 millis")
+      assert.deepStrictEqual(serverSide.log, ["0 data PING", "0 end"])
+      server.write("PONG")
+      server.end(() => {})
+      assert.strictEqual(text(yield* Connection.readAll(conn)), "PONG")
+    }).pipe(withNetwork()))
+
   it.effect("endAfter: the reader sees N bytes then its end; the writer's later bytes are accepted and lost", () =>
     Effect.gen(function*() {
       const { conn, server } = yield* connected({ allowHalfOpen: true })
