@@ -35,6 +35,14 @@ const expected: Record<string, ReadonlyArray<string | RegExp>> = {
     /AttemptFailed ::1: E[A-Z]+/,
     /connected to 127\.0\.0\.1:\d+/
   ],
+  "simulated-network.ts": [
+    "+  50 ms  naive client: connected from 127.0.0.1:40000",
+    `+ 209 ms  naive client: got "VALUE AL" in 3 reads (3+3+2 bytes)`,
+    "+ 209 ms  careful client: read ECONNRESET; retrying",
+    "+ 259 ms  careful client: connected from 127.0.0.1:40001",
+    `+ 420 ms  careful client: got "VALUE ALPHA" in 6 reads (3+1+1+2+3+2 bytes)`,
+    `careful client: answer "VALUE ALPHA" after 2 connection(s)`
+  ],
   "graceful-shutdown.ts": [
     `server: working on "slow request"`,
     "server: no longer accepting; 1 connection still open",

@@ -245,6 +245,12 @@ export interface TcpOptions extends CommonOptions {
   readonly autoSelectFamilyAttemptDelay?: Duration.DurationInput | undefined
   /** How many addresses of the first family are tried before the other family (default 1). */
   readonly firstFamilyCount?: number | undefined
+  /**
+   * The Resolution Delay (RFC 8305 §3): when the resolver looks up each family apart (the runtime's
+   * does) and the IPv4 answer comes first, how long to wait for the IPv6 one before connecting.
+   * Default 50 ms. Not used by the `sequential` policy, which looks both up at once as Node does.
+   */
+  readonly resolutionDelay?: Duration.DurationInput | undefined
   /** Addresses this blocks are never dialled. */
   readonly blockList?: BlockList.BlockList | undefined
   /** Called on each step of the connection (lookup, attempts, the winner). Must not throw. */
@@ -319,6 +325,7 @@ export const TcpOptionsSchema = Schema.Struct({
   autoSelectFamilyPolicy: Schema.optional(Schema.Literal("staggered", "sequential")),
   autoSelectFamilyAttemptDelay: optionalDuration,
   firstFamilyCount: Schema.optional(Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))),
+  resolutionDelay: optionalDuration,
   blockList: Schema.optional(BlockList.BlockListFromSelf),
   onEvent: optionalFunction
 })
@@ -430,6 +437,8 @@ const check = (options: ConnectOptions): Checked | InvalidArgument => {
   if (!isDuration(keepAliveDelay)) return keepAliveDelay
   const attemptDelay = checkDuration(tcp.autoSelectFamilyAttemptDelay, "autoSelectFamilyAttemptDelay")
   if (!isDuration(attemptDelay)) return attemptDelay
+  const resolutionDelay = checkDuration(tcp.resolutionDelay, "resolutionDelay")
+  if (!isDuration(resolutionDelay)) return resolutionDelay
 
   const firstFamilyCount = tcp.firstFamilyCount ?? 1
   const delay = attemptDelay === undefined ? undefined : Math.max(MIN_ATTEMPT_DELAY, Duration.toMillis(attemptDelay))
@@ -453,6 +462,7 @@ const check = (options: ConnectOptions): Checked | InvalidArgument => {
       blockList: tcp.blockList,
       timeout: timeoutMillis,
       resolver: tcp.lookup === undefined ? undefined : Resolver.fromNodeLookup(tcp.lookup),
+      resolutionDelay: resolutionDelay === undefined ? undefined : Duration.toMillis(resolutionDelay),
       onEvent: tcp.onEvent
     },
     connection: made,

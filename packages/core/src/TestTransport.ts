@@ -1,12 +1,19 @@
 /**
- * A `Transport` that simulates a network in memory, for deterministic tests of connection logic.
+ * A `Transport` that simulates a network in memory, for deterministic tests of connection logic and
+ * of the protocols built on it.
  *
- * Each endpoint (`"10.0.0.1:80"`, `"[::1]:80"`, or a Unix socket path) behaves as told: it accepts
- * after a latency, refuses after a latency, or never answers (a blackhole). Latencies run on
- * Effect's `Clock`, so a test drives them with `TestClock` and asserts exact instants. Accepted
- * connections appear on the server side as `Handle`s that the test reads and writes (or, where a
- * simulated listener is bound with `Transport.listen`, are delivered to it); `reset` breaks them
- * with an RST.
+ * Before a connection exists, each endpoint (`"10.0.0.1:80"`, `"[::1]:80"`, or a Unix socket path)
+ * behaves as told: it accepts after a latency, refuses after a latency, or never answers (a
+ * blackhole). After, each connection runs over a link with conditions that a test sets at any
+ * instant: one-way latency, bandwidth, writes delivered in seeded slices, a pause, a reset or a FIN
+ * after byte N, a peer that vanishes without a word, a partition and its heal. Each side has a
+ * bounded send and receive buffer, as the kernel has, so backpressure behaves as on a real socket.
+ *
+ * Time is Effect's `Clock` (a test drives it with `TestClock` and asserts exact instants) and
+ * randomness comes from a seed, so a test that fails replays exactly.
+ *
+ * Accepted connections appear on the server side as `Handle`s that the test reads and writes (or,
+ * where a simulated listener is bound with `Transport.listen`, are delivered to it).
  *
  * @since 0.1.0
  */
@@ -15,14 +22,17 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
-import * as timer from "./internal/timer.js"
+import { EventQueue } from "./internal/eventQueue.js"
+import type { Event } from "./internal/eventQueue.js"
+import { checkDuration, checkInt, invalid } from "./internal/options.js"
+import * as simulated from "./internal/simulatedLink.js"
+import type { InvalidArgument } from "./NetError.js"
 import { ListenError, SocketError } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
 import type {
   ConnectCallbacks,
   Endpoint,
   Handle,
-  HandleEvents,
   ListenEndpoint,
   Listener,
   ListenerEvents,
@@ -60,6 +70,101 @@ export const refuse = (latency: Duration.DurationInput = 0): Behaviour => ({ _ta
 export const blackhole: Behaviour = { _tag: "Blackhole" }
 
 /**
+ * Which way bytes go on a link: from the client to the server, or back.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Direction = "toServer" | "toClient"
+
+/**
+ * One end of a link.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Side = "client" | "server"
+
+/**
+ * The conditions of a link. Each field given replaces the current value; those not given are left
+ * as they are. The defaults make a perfect local link: no latency, no bandwidth limit, whole writes
+ * (up to 64 KiB a segment), Linux's initial buffer sizes.
+ *
+ * - `latency`: one-way delay of every packet, each direction (data, acknowledgements, FIN, RST).
+ *   A connect's handshake takes the endpoint's own latency (`accept`) plus a round trip.
+ * - `bandwidth`: bytes per second, each direction (`Infinity` for none). Segments are then at most
+ *   1460 bytes (Ethernet's), so a slow link trickles.
+ * - `chunk`: deliver writes in slices of 1 to `chunk` bytes, sizes drawn from the network's seed;
+ *   each slice arrives as one read (`Infinity` for whole segments).
+ * - `paused`: nothing departs or arrives until unpaused (what was in flight is late by the pause).
+ *   Data already received can still be read. Set for an endpoint, connection attempts to it wait too.
+ * - `sendBuffer`, `receiveBuffer`: the kernel's buffers of each side, in bytes (defaults 16 KiB and
+ *   128 KiB), for links opened from then on. The receive buffer is the window the peer may fill.
+ * - `resetAfter`: once this many bytes of a direction have been sent (counted from the start of the
+ *   connection), the connection is reset: the receiver gets those bytes then `ECONNRESET`, the
+ *   sender gets `ECONNRESET` a latency later. A byte count already passed resets at once.
+ * - `endAfter`: that direction ends after this many bytes, as if the sender had sent FIN there:
+ *   the receiver gets those bytes then its end; what the sender writes next is accepted and lost.
+ *   `{}` clears the cuts of `resetAfter` or `endAfter`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface LinkConditions {
+  readonly latency?: Duration.DurationInput | undefined
+  readonly bandwidth?: number | undefined
+  readonly chunk?: number | undefined
+  readonly paused?: boolean | undefined
+  readonly sendBuffer?: number | undefined
+  readonly receiveBuffer?: number | undefined
+  readonly resetAfter?: Partial<Record<Direction, number>> | undefined
+  readonly endAfter?: Partial<Record<Direction, number>> | undefined
+}
+
+/**
+ * What the buffers of one direction of a link hold right now, in bytes: in the sender's socket
+ * buffer (`queued`, its `bufferSize`), in its kernel send buffer (not sent, or not yet
+ * acknowledged), on the wire, in the receiver's kernel receive buffer, and read so far.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DirectionStats = simulated.DirectionStats
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LinkStats {
+  readonly toServer: DirectionStats
+  readonly toClient: DirectionStats
+}
+
+/**
+ * One connection's link, to change its conditions alone or to break it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Link {
+  /** The endpoint the client connected to, as `TestNetwork.set` takes it. */
+  readonly endpoint: string
+  /** The client's address (`"127.0.0.1:40000"`). */
+  readonly client: string
+  /** Changes this link's conditions only, at once (see `LinkConditions`). */
+  readonly condition: (conditions: LinkConditions) => Effect.Effect<void, InvalidArgument>
+  /**
+   * One side's host vanishes: it sends nothing more (no FIN, no RST) and what is sent to it is lost,
+   * never acknowledged, so the other side's writes are accepted until its send buffer and socket
+   * buffer fill, then block. The vanished side's handle is closed at once, silently.
+   */
+  readonly vanish: (side: Side) => Effect.Effect<void>
+  /** Both sides fail at once with `ECONNRESET`. */
+  readonly reset: Effect.Effect<void>
+  readonly stats: Effect.Effect<LinkStats>
+}
+
+/**
  * A connection the simulated network accepted, seen from the server's side.
  *
  * @since 0.1.0
@@ -68,6 +173,8 @@ export const blackhole: Behaviour = { _tag: "Blackhole" }
 export interface Accepted {
   readonly endpoint: string
   readonly handle: Handle
+  /** The connection's link. */
+  readonly link: Link
 }
 
 /**
@@ -79,13 +186,33 @@ export interface Accepted {
 export class TestNetwork extends Context.Tag("@netfx/core/TestNetwork")<TestNetwork, {
   /** Sets how an endpoint (`"10.0.0.1:80"`, `"[::1]:80"` or a path) answers from now on. */
   readonly set: (endpoint: string, behaviour: Behaviour) => Effect.Effect<void>
+  /**
+   * Sets the conditions of the links to an endpoint: those open now and those opened later (see
+   * `LinkConditions`). Bad values fail with `InvalidArgument`.
+   */
+  readonly condition: (endpoint: string, conditions: LinkConditions) => Effect.Effect<void, InvalidArgument>
+  /** `condition(endpoint, { paused: true })`. */
+  readonly pause: (endpoint: string) => Effect.Effect<void>
+  /** `condition(endpoint, { paused: false })`. */
+  readonly resume: (endpoint: string) => Effect.Effect<void>
+  /**
+   * Cuts the endpoint off: its open links stall (nothing is lost: what was sent arrives after the
+   * heal, as TCP retransmits it) and new connection attempts get no answer until the heal.
+   */
+  readonly partition: (endpoint: string) => Effect.Effect<void>
+  /** Ends a partition: stalled links move again, waiting attempts are answered. */
+  readonly heal: (endpoint: string) => Effect.Effect<void>
+  /** `Link.vanish` on every open link to the endpoint. */
+  readonly vanish: (endpoint: string, side: Side) => Effect.Effect<void>
+  /** The open links to an endpoint, in the order they were made. */
+  readonly links: (endpoint: string) => Effect.Effect<ReadonlyArray<Link>>
   /** The server side of each accepted connection, in order. */
   readonly accepted: Queue.Dequeue<Accepted>
   /** Every connection attempt, in order, with the endpoint it targeted. */
   readonly attempts: Effect.Effect<ReadonlyArray<string>>
   /** How many client and server sockets are open right now: 0 when nothing leaks. */
   readonly openSockets: Effect.Effect<number>
-  /** Breaks every open connection to an endpoint with an RST: both sides see `ECONNRESET`. */
+  /** Breaks every open connection to an endpoint with an RST: both sides see `ECONNRESET` at once. */
   readonly reset: (endpoint: string) => Effect.Effect<void>
   /**
    * Makes the listener bound at `endpoint` (`"127.0.0.1:80"`, `"*:80"` for a wildcard host, or a
@@ -107,167 +234,6 @@ export const endpointKey = (endpoint: Endpoint): string =>
     ? `[${endpoint.address}]:${endpoint.port}`
     : `${endpoint.address}:${endpoint.port}`
 
-const HIGH_WATER_MARK = 16 * 1024
-
-/** One end of an in-memory socket pair. */
-class End implements Handle {
-  peer!: End
-  private events: HandleEvents | undefined
-  private inbox: Array<Uint8Array> = []
-  private inboxBytes = 0
-  private paused = false
-  private scheduled = false
-  private peerEnded = false
-  private endDelivered = false
-  private writeEnded = false
-  private peerWaitsForDrain = false
-  closed = false
-  private read = 0
-  private written = 0
-
-  constructor(
-    private readonly local: SocketAddress.SocketAddress | string | undefined,
-    private readonly remote: SocketAddress.SocketAddress | string | undefined,
-    private readonly onClosed: () => void
-  ) {}
-
-  listen(events: HandleEvents) {
-    this.events = events
-    this.schedule()
-  }
-  pause() {
-    this.paused = true
-  }
-  resume() {
-    this.paused = false
-    this.schedule()
-  }
-  write(chunk: Uint8Array | string, callback?: (error?: SocketError) => void): boolean {
-    if (this.closed || this.writeEnded) {
-      if (callback !== undefined) {
-        queueMicrotask(() =>
-          callback(new SocketError({ code: this.closed ? "ERR_SOCKET_CLOSED" : "EPIPE", syscall: "write" }))
-        )
-      }
-      return false
-    }
-    if (callback !== undefined) queueMicrotask(() => callback())
-    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk
-    this.written += bytes.length
-    this.peer.receive(bytes)
-    const below = this.peer.inboxBytes < HIGH_WATER_MARK
-    if (!below) this.peer.peerWaitsForDrain = true
-    return below
-  }
-  end(callback: (error?: SocketError) => void) {
-    if (!this.writeEnded && !this.closed) {
-      this.writeEnded = true
-      this.peer.peerEnded = true
-      this.peer.schedule()
-    }
-    queueMicrotask(() => callback())
-  }
-  destroy() {
-    if (this.closed) return
-    // A destroyed TCP socket sends FIN if it has not yet.
-    if (!this.writeEnded) {
-      this.writeEnded = true
-      this.peer.peerEnded = true
-      this.peer.schedule()
-    }
-    this.close()
-  }
-  reset() {
-    if (this.closed) return
-    this.close()
-    this.peer.fail(new SocketError({ code: "ECONNRESET", syscall: "read" }))
-  }
-  setNoDelay() {}
-  ref() {}
-  unref() {}
-  setKeepAlive() {}
-  private typeOfService = 0
-  setTypeOfService(tos: number) {
-    return Effect.sync(() => {
-      this.typeOfService = tos
-    })
-  }
-  getTypeOfService() {
-    return Effect.sync(() => this.typeOfService)
-  }
-  bytesRead() {
-    return this.read
-  }
-  bytesWritten() {
-    return this.written
-  }
-  bufferSize() {
-    return 0
-  }
-  localAddress() {
-    return this.local
-  }
-  remoteAddress() {
-    return this.remote
-  }
-
-  fail(error: SocketError) {
-    if (this.closed) return
-    this.events?.onError(error)
-    this.close()
-  }
-  private close() {
-    this.closed = true
-    this.inbox = []
-    this.inboxBytes = 0
-    this.onClosed()
-    const events = this.events
-    if (events !== undefined) queueMicrotask(() => events.onClose())
-  }
-  private receive(bytes: Uint8Array) {
-    if (this.closed) return
-    this.inbox.push(bytes)
-    this.inboxBytes += bytes.length
-    this.schedule()
-  }
-  private schedule() {
-    if (this.scheduled) return
-    this.scheduled = true
-    queueMicrotask(() => {
-      this.scheduled = false
-      this.flush()
-    })
-  }
-  private flush() {
-    const events = this.events
-    if (events === undefined || this.closed) return
-    while (!this.paused && this.inbox.length > 0) {
-      const chunk = this.inbox.shift()!
-      this.inboxBytes -= chunk.length
-      this.read += chunk.length
-      events.onData(chunk)
-    }
-    if (this.peerWaitsForDrain && this.inboxBytes < HIGH_WATER_MARK) {
-      this.peerWaitsForDrain = false
-      this.peer.events?.onDrain()
-    }
-    if (this.inbox.length === 0 && this.peerEnded && !this.endDelivered) {
-      this.endDelivered = true
-      events.onEnd()
-    }
-  }
-}
-
-/** A simulated connection attempt until its latency has passed. */
-class Pending implements PendingConnect {
-  done = false
-  timer: timer.Timer | undefined = undefined
-  cancel(): void {
-    this.done = true
-    this.timer?.cancel()
-  }
-}
-
 const localAddressFor = (endpoint: Endpoint, port: number) =>
   endpoint._tag === "Ipc"
     ? ""
@@ -276,9 +242,359 @@ const localAddressFor = (endpoint: Endpoint, port: number) =>
 const remoteAddressFor = (endpoint: Endpoint) =>
   endpoint._tag === "Ipc" ? endpoint.path : SocketAddress.unsafeMake({ address: endpoint.address, port: endpoint.port })
 
+const checkCuts = (
+  value: Partial<Record<Direction, number>> | undefined,
+  argument: string
+): InvalidArgument | undefined => {
+  if (value === undefined) return undefined
+  if (typeof value !== "object" || value === null) {
+    return invalid("ERR_INVALID_ARG_TYPE", argument, value, "must be an object with toServer and/or toClient")
+  }
+  return checkInt(value.toServer, `${argument}.toServer`, 0) ?? checkInt(value.toClient, `${argument}.toClient`, 0)
+}
+
+const checkPositive = (value: unknown, argument: string, integer: boolean): InvalidArgument | undefined => {
+  if (value === undefined || value === Infinity) return undefined
+  if (typeof value !== "number") return invalid("ERR_INVALID_ARG_TYPE", argument, value, "must be of type number")
+  return value > 0 && (!integer || Number.isInteger(value))
+    ? undefined
+    : invalid("ERR_OUT_OF_RANGE", argument, value, `must be ${integer ? "an integer " : "a number "}> 0, or Infinity`)
+}
+
+/** Checks conditions as a test gives them: the resolved fields, or the first bad one. */
+const resolveConditions = (
+  conditions: LinkConditions
+): Partial<simulated.Conditions> | InvalidArgument => {
+  if (typeof conditions !== "object" || conditions === null) {
+    return invalid("ERR_INVALID_ARG_TYPE", "conditions", conditions, "must be of type object")
+  }
+  const latency = checkDuration(conditions.latency, "latency")
+  if (latency !== undefined && !Duration.isDuration(latency)) return latency
+  const bad = checkPositive(conditions.bandwidth, "bandwidth", false) ??
+    checkPositive(conditions.chunk, "chunk", true) ??
+    checkPositive(conditions.sendBuffer, "sendBuffer", true) ??
+    checkPositive(conditions.receiveBuffer, "receiveBuffer", true) ??
+    (conditions.paused === undefined || typeof conditions.paused === "boolean"
+      ? undefined
+      : invalid("ERR_INVALID_ARG_TYPE", "paused", conditions.paused, "must be of type boolean")) ??
+    checkCuts(conditions.resetAfter, "resetAfter") ??
+    checkCuts(conditions.endAfter, "endAfter")
+  if (bad !== undefined) return bad
+  if (latency !== undefined && !Duration.isFinite(latency)) {
+    return invalid("ERR_OUT_OF_RANGE", "latency", conditions.latency, "must be finite")
+  }
+  const resolved: Partial<simulated.Conditions> = {}
+  if (latency !== undefined) resolved.latency = Duration.toMillis(latency)
+  if (conditions.bandwidth !== undefined) resolved.bandwidth = conditions.bandwidth
+  if (conditions.chunk !== undefined) resolved.chunk = conditions.chunk
+  if (conditions.paused !== undefined) resolved.paused = conditions.paused
+  if (conditions.sendBuffer !== undefined) resolved.sendBuffer = conditions.sendBuffer
+  if (conditions.receiveBuffer !== undefined) resolved.receiveBuffer = conditions.receiveBuffer
+  if (conditions.resetAfter !== undefined) resolved.resetAfter = { ...conditions.resetAfter }
+  if (conditions.endAfter !== undefined) resolved.endAfter = { ...conditions.endAfter }
+  return resolved
+}
+
+const isInvalid = (u: Partial<simulated.Conditions> | InvalidArgument): u is InvalidArgument =>
+  "_tag" in u && u._tag === "InvalidArgument"
+
+/** What the network knows of one endpoint besides how it answers. */
+class EndpointState {
+  conditions: Partial<simulated.Conditions> = {}
+  partitioned = false
+  readonly links = new Set<simulated.Link>()
+  /** Attempts waiting for the endpoint to thaw (partitioned, or its links paused). */
+  readonly waiting = new Set<() => void>()
+
+  get frozen(): boolean {
+    return this.partitioned || this.conditions.paused === true
+  }
+
+  thaw(): void {
+    if (this.frozen) return
+    const waiting = [...this.waiting]
+    this.waiting.clear()
+    for (const f of waiting) f()
+  }
+}
+
+/** A simulated connection attempt until it is answered. */
+class Pending implements PendingConnect {
+  done = false
+  event: Event | undefined = undefined
+  waitingIn: { readonly state: EndpointState; readonly f: () => void } | undefined = undefined
+  cancel(): void {
+    this.done = true
+    this.event?.cancel()
+    if (this.waitingIn !== undefined) this.waitingIn.state.waiting.delete(this.waitingIn.f)
+  }
+}
+
 /**
- * A simulated network: its `Transport` and its `TestNetwork` control. Endpoints not set refuse at
- * once (`ECONNREFUSED`).
+ * Options of a simulated network.
+ *
+ * - `seed`: the seed of every random choice (the slices of `chunk`); the same seed replays the same
+ *   run. Default 1.
+ * - `conditions`: the conditions every link starts with (see `LinkConditions`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  readonly seed?: number | undefined
+  readonly conditions?: LinkConditions | undefined
+}
+
+/**
+ * A simulated network with options: its `Transport` and its `TestNetwork` control. Endpoints not set
+ * refuse at once (`ECONNREFUSED`). Fails with `InvalidArgument` for bad conditions.
+ *
+ * @example
+ * import { Connection, TestTransport } from "@netfx/core"
+ * import { Effect, Fiber, Queue, TestClock } from "effect"
+ *
+ * // A 1 KB/s link with 20 ms of latency, delivering writes 1 to 8 bytes at a time.
+ * const program = Effect.gen(function*() {
+ *   const network = yield* TestTransport.TestNetwork
+ *   yield* network.set("10.0.0.1:80", TestTransport.accept())
+ *   const connecting = yield* Effect.fork(Connection.connect({ host: "10.0.0.1", port: 80 }))
+ *   yield* TestClock.adjust("40 millis") // the handshake: one round trip
+ *   const conn = yield* Fiber.join(connecting)
+ *   const { link } = yield* Queue.take(network.accepted)
+ *   yield* conn.write("hello")
+ *   yield* TestClock.adjust("25 millis") // 5 ms to send 5 bytes at 1 KB/s, then 20 ms on the wire
+ *   return (yield* link.stats).toServer.receiveBuffer // 5
+ * }).pipe(
+ *   Effect.scoped,
+ *   Effect.provide(TestTransport.layerWith({ seed: 7, conditions: { latency: 20, bandwidth: 1000, chunk: 8 } }))
+ * )
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (options: Options = {}): Layer.Layer<Transport | TestNetwork, InvalidArgument> =>
+  Layer.scopedContext(
+    Effect.gen(function*() {
+      const seed = options.seed ?? 1
+      if (typeof seed !== "number" || !Number.isInteger(seed)) {
+        return yield* invalid("ERR_INVALID_ARG_TYPE", "seed", seed, "must be an integer")
+      }
+      const initial = resolveConditions(options.conditions ?? {})
+      if (isInvalid(initial)) return yield* initial
+      const defaults: simulated.Conditions = { ...simulated.defaultConditions, ...initial }
+
+      const clock = yield* Effect.clock
+      const events = new EventQueue(clock)
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          for (const state of endpoints.values()) for (const link of [...state.links]) link.teardown()
+          events.close()
+        })
+      )
+
+      const behaviours = new Map<string, Behaviour>()
+      const endpoints = new Map<string, EndpointState>()
+      const stateOf = (key: string) => {
+        let state = endpoints.get(key)
+        if (state === undefined) endpoints.set(key, state = new EndpointState())
+        return state
+      }
+      const accepted = yield* Queue.unbounded<Accepted>()
+      const attempts: Array<string> = []
+      let openCount = 0
+      let nextPort = 40000
+      let linkCount = 0
+
+      // Listeners, by the key a connection to them has; a wildcard host ("::", "0.0.0.0" or none)
+      // is registered as "*:port" and takes connections to any address on that port.
+      const listeners = new Map<string, { events: ListenerEvents | undefined }>()
+      let nextListenPort = 30000
+      const listenerFor = (endpoint: Endpoint) =>
+        listeners.get(endpointKey(endpoint)) ??
+          (endpoint._tag === "Tcp" ? listeners.get(`*:${endpoint.port}`) : undefined)
+
+      const listen = (endpoint: ListenEndpoint) =>
+        Effect.gen(function*() {
+          if (endpoint._tag === "Fd") {
+            return yield* new ListenError({
+              code: "ERR_INVALID_FD_TYPE",
+              syscall: "listen",
+              description: "no descriptors"
+            })
+          }
+          const port = endpoint._tag === "Tcp" ? (endpoint.port === 0 ? nextListenPort++ : endpoint.port) : 0
+          const wildcard = endpoint._tag === "Tcp" &&
+            (endpoint.host === undefined || endpoint.host === "::" || endpoint.host === "0.0.0.0")
+          const key = endpoint._tag === "Ipc"
+            ? endpoint.path
+            : wildcard
+            ? `*:${port}`
+            : endpointKey({ _tag: "Tcp", address: endpoint.host!, port, family: endpoint.host!.includes(":") ? 6 : 4 })
+          if (listeners.has(key)) {
+            return yield* new ListenError({
+              code: "EADDRINUSE",
+              syscall: "listen",
+              description: "address already in use",
+              ...(endpoint._tag === "Tcp" ? { address: endpoint.host ?? "::", port } : { address: endpoint.path })
+            })
+          }
+          const entry: { events: ListenerEvents | undefined } = { events: undefined }
+          return yield* Effect.acquireRelease(
+            Effect.sync((): Listener => {
+              listeners.set(key, entry)
+              return {
+                address: endpoint._tag === "Ipc"
+                  ? endpoint.path
+                  : SocketAddress.unsafeMake({ address: endpoint.host === undefined ? "::" : endpoint.host, port }),
+                listen: (events) => {
+                  entry.events = events
+                },
+                close: () => {
+                  if (listeners.get(key) === entry) listeners.delete(key)
+                },
+                ref: () => {},
+                unref: () => {}
+              }
+            }),
+            (listener) => Effect.sync(() => listener.close())
+          )
+        })
+
+      const linkControl = (key: string, link: simulated.Link): Link => ({
+        endpoint: key,
+        client: String(link.client.localAddress()),
+        condition: (conditions) =>
+          Effect.suspend(() => {
+            const resolved = resolveConditions(conditions)
+            if (isInvalid(resolved)) return Effect.fail(resolved)
+            link.update(resolved)
+            return Effect.void
+          }),
+        vanish: (side) => Effect.sync(() => link.vanish(side)),
+        reset: Effect.sync(() => link.reset()),
+        stats: Effect.sync(() => link.stats())
+      })
+
+      /** The handshake completed: a link joins both sides. */
+      const established = (endpoint: Endpoint, key: string, state: EndpointState, callbacks: ConnectCallbacks) => {
+        const localPort = nextPort++
+        const link = new simulated.Link(
+          events,
+          { ...defaults, ...state.conditions },
+          seed,
+          linkCount++,
+          { client: localAddressFor(endpoint, localPort), server: remoteAddressFor(endpoint) },
+          () => {
+            openCount--
+          },
+          (gone) => {
+            state.links.delete(gone)
+          }
+        )
+        if (state.partitioned) link.setPartitioned(true)
+        state.links.add(link)
+        openCount += 2
+        const listenerEvents = listenerFor(endpoint)?.events
+        if (listenerEvents !== undefined) listenerEvents.onConnection(link.server)
+        else Queue.unsafeOffer(accepted, { endpoint: key, handle: link.server, link: linkControl(key, link) })
+        callbacks.onConnect(link.client)
+      }
+
+      const connect = (endpoint: Endpoint, callbacks: ConnectCallbacks): PendingConnect => {
+        const key = endpointKey(endpoint)
+        attempts.push(key)
+        const listener = listenerFor(endpoint)
+        const behaviour = behaviours.get(key) ?? (listener === undefined ? refuse() : accept())
+        const pending = new Pending()
+        if (behaviour._tag === "Blackhole") return pending
+        const state = stateOf(key)
+        const answer = () => {
+          if (pending.done) return
+          pending.done = true
+          if (behaviour._tag === "Accept") return established(endpoint, key, state, callbacks)
+          callbacks.onError(
+            new SocketError({ code: endpoint._tag === "Ipc" ? "ENOENT" : "ECONNREFUSED", syscall: "connect" })
+          )
+        }
+        // A frozen endpoint (partitioned, or its links paused) answers nothing until it thaws.
+        const whenThawed = (f: () => void) => {
+          if (!state.frozen) return f()
+          pending.waitingIn = { state, f }
+          state.waiting.add(f)
+        }
+        const handshake = () => {
+          pending.waitingIn = undefined
+          const latency = Duration.toMillis(Duration.decode(behaviour.latency))
+          const roundTrip = 2 * (state.conditions.latency ?? defaults.latency)
+          pending.event = events.after(latency + roundTrip, () => {
+            pending.event = undefined
+            whenThawed(answer)
+          })
+        }
+        whenThawed(handshake)
+        return pending
+      }
+
+      const forEachLink = (endpoint: string, f: (link: simulated.Link) => void) =>
+        Effect.sync(() => {
+          const state = endpoints.get(endpoint)
+          if (state !== undefined) { for (const link of [...state.links]) f(link) }
+        })
+
+      const condition = (endpoint: string, conditions: LinkConditions) =>
+        Effect.suspend(() => {
+          const resolved = resolveConditions(conditions)
+          if (isInvalid(resolved)) return Effect.fail(resolved)
+          const state = stateOf(endpoint)
+          Object.assign(state.conditions, resolved)
+          for (const link of [...state.links]) link.update(resolved)
+          state.thaw()
+          return Effect.void
+        })
+
+      const setPartitioned = (endpoint: string, partitioned: boolean) =>
+        Effect.sync(() => {
+          const state = stateOf(endpoint)
+          state.partitioned = partitioned
+          for (const link of [...state.links]) link.setPartitioned(partitioned)
+          state.thaw()
+        })
+
+      const network = TestNetwork.of({
+        set: (endpoint, behaviour) => Effect.sync(() => void behaviours.set(endpoint, behaviour)),
+        condition,
+        pause: (endpoint) => Effect.orDie(condition(endpoint, { paused: true })),
+        resume: (endpoint) => Effect.orDie(condition(endpoint, { paused: false })),
+        partition: (endpoint) => setPartitioned(endpoint, true),
+        heal: (endpoint) => setPartitioned(endpoint, false),
+        vanish: (endpoint, side) => forEachLink(endpoint, (link) => link.vanish(side)),
+        links: (endpoint) =>
+          Effect.sync(() => [...(endpoints.get(endpoint)?.links ?? [])].map((link) => linkControl(endpoint, link))),
+        accepted,
+        attempts: Effect.sync(() => attempts.slice()),
+        openSockets: Effect.sync(() => openCount),
+        failAccept: (endpoint, code) =>
+          Effect.sync(() => listeners.get(endpoint)?.events?.onError(new SocketError({ code, syscall: "accept" }))),
+        reset: (endpoint) => forEachLink(endpoint, (link) => link.reset())
+      })
+      // A simulated network has no file descriptors.
+      const openFd = (fd: number) =>
+        Effect.fail(
+          new SocketError({
+            code: "ERR_INVALID_FD_TYPE",
+            syscall: "open",
+            cause: new Error(`TestTransport has no file descriptors (fd ${fd})`)
+          })
+        )
+      return Context.make(TestNetwork, network).pipe(
+        Context.add(Transport, Transport.of({ connect, listen, open: openFd, defaultAttemptDelay: () => 250 }))
+      )
+    })
+  )
+
+/**
+ * A simulated network with perfect links (see `layerWith` to set conditions and the seed): its
+ * `Transport` and its `TestNetwork` control. Endpoints not set refuse at once (`ECONNREFUSED`).
  *
  * @example
  * import { Connection, Resolver, TestTransport } from "@netfx/core"
@@ -297,149 +613,4 @@ const remoteAddressFor = (endpoint: Endpoint) =>
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Transport | TestNetwork> = Layer.effectContext(
-  Effect.gen(function*() {
-    const behaviours = new Map<string, Behaviour>()
-    const accepted = yield* Queue.unbounded<Accepted>()
-    const attempts: Array<string> = []
-    const open = new Map<string, Set<End>>()
-    let openCount = 0
-    let nextPort = 40000
-
-    const register = (key: string, end: End) => {
-      openCount++
-      let set = open.get(key)
-      if (set === undefined) open.set(key, set = new Set())
-      set.add(end)
-    }
-    const unregister = (key: string, end: End) => () => {
-      openCount--
-      open.get(key)?.delete(end)
-    }
-
-    // Listeners, by the key a connection to them has; a wildcard host ("::", "0.0.0.0" or none)
-    // is registered as "*:port" and takes connections to any address on that port.
-    const listeners = new Map<string, { events: ListenerEvents | undefined }>()
-    let nextListenPort = 30000
-    const listenerFor = (endpoint: Endpoint) =>
-      listeners.get(endpointKey(endpoint)) ??
-        (endpoint._tag === "Tcp" ? listeners.get(`*:${endpoint.port}`) : undefined)
-
-    const listen = (endpoint: ListenEndpoint) =>
-      Effect.gen(function*() {
-        if (endpoint._tag === "Fd") {
-          return yield* new ListenError({
-            code: "ERR_INVALID_FD_TYPE",
-            syscall: "listen",
-            description: "no descriptors"
-          })
-        }
-        const port = endpoint._tag === "Tcp" ? (endpoint.port === 0 ? nextListenPort++ : endpoint.port) : 0
-        const wildcard = endpoint._tag === "Tcp" &&
-          (endpoint.host === undefined || endpoint.host === "::" || endpoint.host === "0.0.0.0")
-        const key = endpoint._tag === "Ipc"
-          ? endpoint.path
-          : wildcard
-          ? `*:${port}`
-          : endpointKey({ _tag: "Tcp", address: endpoint.host!, port, family: endpoint.host!.includes(":") ? 6 : 4 })
-        if (listeners.has(key)) {
-          return yield* new ListenError({
-            code: "EADDRINUSE",
-            syscall: "listen",
-            description: "address already in use",
-            ...(endpoint._tag === "Tcp" ? { address: endpoint.host ?? "::", port } : { address: endpoint.path })
-          })
-        }
-        const entry: { events: ListenerEvents | undefined } = { events: undefined }
-        return yield* Effect.acquireRelease(
-          Effect.sync((): Listener => {
-            listeners.set(key, entry)
-            return {
-              address: endpoint._tag === "Ipc"
-                ? endpoint.path
-                : SocketAddress.unsafeMake({ address: endpoint.host === undefined ? "::" : endpoint.host, port }),
-              listen: (events) => {
-                entry.events = events
-              },
-              close: () => {
-                if (listeners.get(key) === entry) listeners.delete(key)
-              },
-              ref: () => {},
-              unref: () => {}
-            }
-          }),
-          (listener) => Effect.sync(() => listener.close())
-        )
-      })
-
-    const clock = yield* Effect.clock
-    const connect = (endpoint: Endpoint, callbacks: ConnectCallbacks): PendingConnect => {
-      const key = endpointKey(endpoint)
-      attempts.push(key)
-      const listener = listenerFor(endpoint)
-      const behaviour = behaviours.get(key) ?? (listener === undefined ? refuse() : accept())
-      const pending = new Pending()
-      switch (behaviour._tag) {
-        case "Blackhole":
-          return pending
-        case "Refuse":
-          pending.timer = timer.schedule(clock, Duration.toMillis(Duration.decode(behaviour.latency)), () => {
-            if (pending.done) return
-            pending.done = true
-            callbacks.onError(
-              new SocketError({ code: endpoint._tag === "Ipc" ? "ENOENT" : "ECONNREFUSED", syscall: "connect" })
-            )
-          })
-          return pending
-        case "Accept":
-          pending.timer = timer.schedule(clock, Duration.toMillis(Duration.decode(behaviour.latency)), () => {
-            if (pending.done) return
-            pending.done = true
-            const localPort = nextPort++
-            const server: End = new End(remoteAddressFor(endpoint), localAddressFor(endpoint, localPort), () => {
-              unregister(key, server)()
-            })
-            const client: End = new End(localAddressFor(endpoint, localPort), remoteAddressFor(endpoint), () => {
-              unregister(key, client)()
-            })
-            client.peer = server
-            server.peer = client
-            register(key, client)
-            register(key, server)
-            const events = listenerFor(endpoint)?.events
-            if (events !== undefined) events.onConnection(server)
-            else Queue.unsafeOffer(accepted, { endpoint: key, handle: server })
-            callbacks.onConnect(client)
-          })
-          return pending
-      }
-    }
-
-    const network = TestNetwork.of({
-      set: (endpoint, behaviour) => Effect.sync(() => void behaviours.set(endpoint, behaviour)),
-      accepted,
-      attempts: Effect.sync(() => attempts.slice()),
-      openSockets: Effect.sync(() => openCount),
-      failAccept: (endpoint, code) =>
-        Effect.sync(() => listeners.get(endpoint)?.events?.onError(new SocketError({ code, syscall: "accept" }))),
-      reset: (endpoint) =>
-        Effect.sync(() => {
-          for (const end of [...(open.get(endpoint) ?? [])]) {
-            end.fail(new SocketError({ code: "ECONNRESET", syscall: "read" }))
-          }
-        })
-    })
-    // A simulated network has no file descriptors.
-    const openFd = (fd: number) =>
-      Effect.fail(
-        new SocketError({
-          code: "ERR_INVALID_FD_TYPE",
-          syscall: "open",
-          cause: new Error(`TestTransport has no file descriptors (fd ${fd})`)
-        })
-      )
-    return Context.make(TestNetwork, network).pipe(
-      Context.add(Transport, Transport.of({ connect, listen, open: openFd, defaultAttemptDelay: () => 250 }))
-    )
-  })
-)
+export const layer: Layer.Layer<Transport | TestNetwork> = Layer.orDie(layerWith())

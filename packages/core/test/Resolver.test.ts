@@ -1,10 +1,10 @@
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
-import { NetError, Resolver } from "@netfx/core"
+import { Connection, NetError, Resolver, Server } from "@netfx/core"
 import type { Layer, Tracer } from "effect"
 import { Cause, Effect, Exit, Fiber, Option } from "effect"
 import type { NonEmptyReadonlyArray } from "effect/Array"
 import * as dns from "node:dns"
-import { recordSpans } from "./fixtures.js"
+import { recordSpans, withLive } from "./fixtures.js"
 
 // The runtime's resolver is only asked for names this machine's /etc/hosts answers (localhost, with
 // family 0 or 4), so that getaddrinfo never falls through to a name server: tests talk to this
@@ -60,6 +60,58 @@ describe("Resolver", () => {
         const expected = yield* nodeLookup("localhost", { hints: dns.ADDRCONFIG, order: "verbatim" })
         assert.deepStrictEqual(addresses, expected)
       }).pipe(Effect.provide(Resolver.layerNode)))
+
+    it.effect("looks up each family apart; together they find what one lookup of both finds (localhost)", () =>
+      Effect.gen(function*() {
+        const both = yield* Resolver.node.lookup("localhost")
+        // A family this machine's localhost lacks is "not found", as dns.lookup says.
+        const family = (f: 4 | 6) =>
+          Resolver.node.lookupFamily!("localhost", f).pipe(
+            Effect.map((found): ReadonlyArray<Resolver.ResolvedAddress> => found),
+            Effect.catchIf((e) => e.code === "ENOTFOUND", () => Effect.succeed([]))
+          )
+        const [v6, v4] = yield* Effect.all([family(6), family(4)], { concurrency: 2 })
+        assert.deepStrictEqual(v6, both.filter((a) => a.family === 6))
+        assert.deepStrictEqual(v4, both.filter((a) => a.family === 4))
+        // Each is what the runtime's own lookup of both families, with net.connect's hints, has of it
+        // (for localhost, that one lookup is how it is asked: a lookup of one family would go on to
+        // the name servers when the hosts file lacks that family, and tests talk to this machine only).
+        const expected = yield* nodeLookup("localhost", { hints: dns.ADDRCONFIG, order: "verbatim" })
+        assert.deepStrictEqual<ReadonlyArray<unknown>>(v6, expected.filter((a) => a.family === 6))
+        assert.deepStrictEqual<ReadonlyArray<unknown>>(v4, expected.filter((a) => a.family === 4))
+      }))
+
+    it.effect("connects over real sockets: localhost with one lookup, other names with one per family", () =>
+      withLive(Effect.gen(function*() {
+        const server = yield* Server.serve({ host: "127.0.0.1", port: 0 }, (conn) => conn.end)
+        const lookups: Array<string> = []
+        const connect = (host: string) =>
+          Connection.connect({
+            host,
+            port: server.address.port,
+            onEvent: (event) => {
+              if (event._tag === "Lookup") {
+                lookups.push(`${event.family ?? "both"} ${event.addresses.map((a) => a.address)}`)
+              }
+            }
+          })
+        // RFC 6761: localhost is the hosts file's; one lookup, as net.connect makes.
+        const local = yield* connect("localhost")
+        assert.strictEqual(String(local.remoteAddress), `127.0.0.1:${server.address.port}`)
+        assert.lengthOf(lookups, 1)
+        assert.isTrue(lookups[0]!.startsWith("both "), lookups[0])
+        // A name looked up family by family, with the runtime's own lookups (of localhost, so that no
+        // name server is asked: tests talk to this machine alone).
+        lookups.length = 0
+        const perFamily = Resolver.make(
+          (_host, options) => Resolver.node.lookup("localhost", options),
+          (_host, family, options) => Resolver.node.lookupFamily!("localhost", family, options)
+        )
+        const named = yield* Effect.provideService(connect("loopback.test"), Resolver.Resolver, perFamily)
+        assert.strictEqual(String(named.remoteAddress), `127.0.0.1:${server.address.port}`)
+        assert.include(lookups, "4 127.0.0.1")
+        assert.isTrue(lookups.every((line) => line.startsWith("4 ") || line.startsWith("6 ")), String(lookups))
+      })))
 
     it.effect("honours family 4", () =>
       Effect.gen(function*() {

@@ -24,6 +24,7 @@ import { ConnectAttempt, ConnectError, SocketError } from "../NetError.js"
 import type { ResolveError } from "../NetError.js"
 import type * as Resolver from "../Resolver.js"
 import type { ConnectCallbacks, Endpoint, Handle, PendingConnect, Transport } from "../Transport.js"
+import * as familyLookup from "./familyLookup.js"
 import * as timer from "./timer.js"
 
 /** One address to try. @internal */
@@ -47,7 +48,13 @@ export type RacePolicy =
 
 /** What `connect` reports as it goes. @internal */
 export type Event =
-  | { readonly _tag: "Lookup"; readonly host: string; readonly addresses: ReadonlyArray<Resolver.ResolvedAddress> }
+  | {
+    readonly _tag: "Lookup"
+    readonly host: string
+    readonly addresses: ReadonlyArray<Resolver.ResolvedAddress>
+    /** Set when the families are looked up apart (RFC 8305 §3): which one answered. */
+    readonly family?: 4 | 6 | undefined
+  }
   | {
     readonly _tag: "Attempt"
     readonly index: number
@@ -110,6 +117,11 @@ export type Plan =
     readonly blockList: BlockList.BlockList | undefined
     readonly timeout: number | undefined
     readonly resolver: Resolver.Service | undefined
+    /**
+     * RFC 8305 §3's Resolution Delay, in milliseconds: how long an IPv4 answer waits for the IPv6 one
+     * when the resolver looks the families up apart. `undefined`: 50 ms.
+     */
+    readonly resolutionDelay?: number | undefined
     readonly onEvent: ((event: Event) => void) | undefined
   }
 
@@ -193,6 +205,10 @@ export class Dial {
   private timeoutTimer: timer.Timer | undefined = undefined
   private lookupFiber: Fiber.RuntimeFiber<NonEmptyReadonlyArray<Resolver.ResolvedAddress>, ResolveError> | undefined =
     undefined
+  /** The lookups of each family, when they run apart (RFC 8305 §3); addresses may join the race. */
+  private lookups: familyLookup.FamilyLookups | undefined = undefined
+  /** What the block list dropped so far (addresses may arrive in more than one answer). */
+  private blocked: Array<string> | undefined = undefined
   private policy: RacePolicy | undefined = undefined
   private span: Tracer.Span | undefined = undefined
   /** For an IPC dial: its one pending connect. */
@@ -262,10 +278,21 @@ export class Dial {
     if (literal !== 0) return this.race([{ address: plan.host, family: literal }])
     this.state = "Resolving"
     const resolver = plan.resolver ?? this.services.resolver
+    // RFC 8305 §3 where the resolver can ask each family apart and the race is RFC 8305's; the
+    // sequential policy stays Node's: one lookup of both families, no resolution delay. Localhost
+    // names are the hosts file's: one lookup, nothing to race for.
+    if (
+      resolver.lookupFamily !== undefined && plan.autoSelect && plan.race?._tag !== "Sequential" &&
+      !familyLookup.isLocalhost(plan.host)
+    ) {
+      return this.resolveFamilies(resolver.lookupFamily)
+    }
     let lookup = resolver.lookup(plan.host, { family: plan.family, hints: plan.hints })
     if (tracer !== undefined && this.span !== undefined) {
       lookup = lookup.pipe(Effect.withParentSpan(this.span), Effect.withTracer(tracer))
     }
+    // A resolver that waits (a scripted one, a retry) waits on the dial's clock: `TestClock` in tests.
+    if (!timer.isLive(this.services.clock)) lookup = Effect.withClock(lookup, this.services.clock)
     const fiber = Effect.runFork(lookup)
     this.lookupFiber = fiber
     fiber.addObserver((exit) => {
@@ -288,27 +315,56 @@ export class Dial {
     })
   }
 
+  /** Looks up each family apart and feeds the race as the answers come (RFC 8305 §3). */
+  private resolveFamilies(lookupFamily: Resolver.FamilyLookup): void {
+    const plan = this.plan as Extract<Plan, { _tag: "Tcp" }>
+    const tracer = this.services.tracer
+    this.lookups = new familyLookup.FamilyLookups(
+      lookupFamily,
+      plan.host,
+      plan.hints,
+      plan.resolutionDelay ?? familyLookup.DEFAULT_RESOLUTION_DELAY,
+      this.services.clock,
+      tracer !== undefined && this.span !== undefined ? { tracer, span: this.span } : undefined,
+      {
+        answered: (family, addresses) => this.emit({ _tag: "Lookup", host: plan.host, addresses, family }),
+        ready: (addresses) => {
+          if (this.state === "Resolving") this.race(addresses)
+        },
+        more: (addresses) => this.join(addresses),
+        failed: (errors) => {
+          if (this.state !== "Resolving") return
+          const cause = familyLookup.bothFailed(plan.host, errors)
+          this.finish(
+            new ConnectError({ reason: "Lookup", host: plan.host, port: plan.port, attempts: [], cause }, true),
+            undefined
+          )
+        },
+        died: (cause) => this.end(Exit.failCause(cause))
+      }
+    )
+    this.lookups.start()
+  }
+
+  /** The addresses the block list allows; those it drops are remembered for a `Blocked` error. */
+  private allowed(resolved: ReadonlyArray<Resolver.ResolvedAddress>): ReadonlyArray<Resolver.ResolvedAddress> {
+    const blockList = (this.plan as Extract<Plan, { _tag: "Tcp" }>).blockList
+    if (blockList === undefined) return resolved
+    return resolved.filter((a) => {
+      const blocked = BlockList.check(blockList, a.address, a.family === 4 ? "ipv4" : "ipv6")
+      if (blocked) (this.blocked ??= []).push(a.address)
+      return !blocked
+    })
+  }
+
   private race(resolved: ReadonlyArray<Resolver.ResolvedAddress>): void {
     const plan = this.plan
     if (plan._tag !== "Tcp") return
     this.state = "Racing"
-    const blockList = plan.blockList
-    const allowed = blockList === undefined
-      ? resolved
-      : resolved.filter((a) => !BlockList.check(blockList, a.address, a.family === 4 ? "ipv4" : "ipv6"))
-    if (allowed.length === 0) {
-      return this.finish(
-        new ConnectError({
-          reason: "Blocked",
-          host: plan.host,
-          port: plan.port,
-          attempts: [],
-          blocked: resolved.map((a) => a.address)
-        }, true),
-        undefined
-      )
-    }
-    if (!plan.autoSelect || allowed.length === 1) {
+    const allowed = this.allowed(resolved)
+    const more = this.lookups?.pending === true
+    if (allowed.length === 0 && !more) return this.finishIfExhausted()
+    if (!plan.autoSelect || (allowed.length === 1 && !more)) {
       const first = allowed[0]!
       this.candidates = [{ address: first.address, port: plan.port, family: first.family }]
     } else {
@@ -323,7 +379,36 @@ export class Dial {
         firstFamilyCount: plan.firstFamilyCount
       }
     }
-    this.startNext()
+    // Everything blocked so far, and another answer to come: wait for it.
+    if (this.candidates.length > 0) this.startNext()
+  }
+
+  /**
+   * Addresses that arrived while the race runs join it (RFC 8305 §3), in the order they would have
+   * had in one answer (§4); an empty list says that no more will come.
+   */
+  private join(resolved: ReadonlyArray<Resolver.ResolvedAddress>): void {
+    const plan = this.plan
+    if (plan._tag !== "Tcp" || this.state !== "Racing") return
+    const allowed = this.allowed(resolved)
+    if (allowed.length > 0) {
+      const started = this.candidates.slice(0, this.next)
+      const tried = new Set(started.map((c) => c.address))
+      const all = [
+        ...this.candidates,
+        ...allowed.map((a) => ({ address: a.address, port: plan.port, family: a.family }))
+      ]
+      this.candidates = [...started, ...interleave(all, plan.firstFamilyCount).filter((c) => !tried.has(c.address))]
+    }
+    if (this.next >= this.candidates.length) return this.finishIfExhausted()
+    // The next attempt starts when the latest one's Connection Attempt Delay passes (§5), at once
+    // if it already has, if the latest attempt failed, or if none has started.
+    if (this.delayTimer !== undefined) return
+    const latest = this.attempts[this.attempts.length - 1]
+    const delay = this.policy?._tag === "Staggered" ? this.policy.attemptDelay : 0
+    const wait = latest === undefined || latest.settled ? 0 : delay - (this.now - latest.startedAt)
+    if (wait <= 0) return this.startNext()
+    this.delayTimer = timer.schedule(this.services.clock, wait, () => this.onAttemptDelay(latest!))
   }
 
   /** Starts the next candidate, and arms the timer that follows it under the policy. */
@@ -391,7 +476,6 @@ export class Dial {
     if (aborted) attempt.stop()
     attempt.settled = true
     this.running--
-    const plan = this.plan as Extract<Plan, { _tag: "Tcp" }>
     this.failures.push(this.attemptRecord(attempt, error))
     attempt.span?.end(this.services.clock.unsafeCurrentTimeNanos(), Exit.fail(error))
     if (!aborted) this.emit({ _tag: "AttemptFailed", index: attempt.index, ...attempt.candidate, error })
@@ -401,17 +485,25 @@ export class Dial {
       this.clearDelay()
       return this.startNext()
     }
-    if (this.running === 0 && this.next >= this.candidates.length) {
-      this.finish(
-        new ConnectError({
-          reason: "Attempts",
-          host: plan.host,
-          port: plan.port,
-          attempts: this.sortedFailures()
-        }, true),
-        undefined
-      )
-    }
+    this.finishIfExhausted()
+  }
+
+  /** Every address tried and failed (or blocked), and no more to come: the connect fails. */
+  private finishIfExhausted(): void {
+    const plan = this.plan as Extract<Plan, { _tag: "Tcp" }>
+    if (this.running > 0 || this.next < this.candidates.length || this.lookups?.pending === true) return
+    this.finish(
+      this.attempts.length === 0
+        ? new ConnectError(
+          { reason: "Blocked", host: plan.host, port: plan.port, attempts: [], blocked: this.blocked ?? [] },
+          true
+        )
+        : new ConnectError(
+          { reason: "Attempts", host: plan.host, port: plan.port, attempts: this.sortedFailures() },
+          true
+        ),
+      undefined
+    )
   }
 
   /** @internal */
@@ -492,6 +584,7 @@ export class Dial {
     this.lookupFiber = undefined
     // The lookup cannot be cancelled (getaddrinfo runs on the thread pool): its answer is dropped.
     lookup?.unsafeInterruptAsFork(FiberId.none)
+    this.lookups?.cancel()
     if (this.ipc !== undefined && !this.ipc.settled) {
       this.ipc.settled = true
       this.ipc.pending?.cancel()
