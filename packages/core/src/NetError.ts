@@ -186,7 +186,10 @@ export class ConnectError extends Schema.TaggedError<ConnectError>("@netfx/core/
   override get message(): string {
     switch (this.reason) {
       case "Lookup":
-        return this.cause instanceof Error ? this.cause.message : `getaddrinfo ${this.code} ${this.host}`
+        // One line, as Node says it, also when both families failed (their errors are the cause's).
+        return this.cause instanceof Error && !(this.cause instanceof AggregateError)
+          ? this.cause.message
+          : `getaddrinfo ${this.code} ${this.host}`
       case "Blocked":
         return `IP(${(this.blocked ?? []).join(", ")}) is blocked by net.BlockList`
       case "Timeout":

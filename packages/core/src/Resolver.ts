@@ -673,15 +673,23 @@ export const scripted = (
  *
  * @example
  * import { Connection, Resolver, TestTransport } from "@netfx/core"
- * import { Effect, Layer } from "effect"
+ * import { Clock, Effect, Fiber, Layer, TestClock, TestContext } from "effect"
  *
+ * // AAAA answers after 80 ms, A at once: A waits the resolution delay (50 ms), then connects.
  * const network = Layer.merge(
  *   TestTransport.layer,
  *   Resolver.layerScripted({
  *     "api.test": { AAAA: { addresses: ["::1"], after: "80 millis" }, A: { addresses: ["127.0.0.1"] } }
  *   })
  * )
- * const program = Connection.connect({ host: "api.test", port: 443 }).pipe(Effect.scoped, Effect.provide(network))
+ * const program = Effect.gen(function*() {
+ *   const net = yield* TestTransport.TestNetwork
+ *   yield* net.set("127.0.0.1:443", TestTransport.accept())
+ *   const connecting = yield* Effect.fork(Connection.connect({ host: "api.test", port: 443 }))
+ *   yield* TestClock.adjust("1 second")
+ *   const conn = yield* Fiber.join(connecting)
+ *   return `${conn.remoteAddress} at ${yield* Clock.currentTimeMillis} ms`
+ * }).pipe(Effect.scoped, Effect.provide(network), Effect.provide(TestContext.TestContext))
  *
  * @since 0.1.0
  * @category layers

@@ -351,9 +351,9 @@ export interface Options {
  *
  * @example
  * import { Connection, TestTransport } from "@netfx/core"
- * import { Effect, Fiber, Queue, TestClock } from "effect"
+ * import { Effect, Fiber, Queue, TestClock, TestContext } from "effect"
  *
- * // A 1 KB/s link with 20 ms of latency, delivering writes 1 to 8 bytes at a time.
+ * // A 1 KB/s link with 20 ms of latency, delivering writes 1 to 8 bytes at a time; time is TestClock's.
  * const program = Effect.gen(function*() {
  *   const network = yield* TestTransport.TestNetwork
  *   yield* network.set("10.0.0.1:80", TestTransport.accept())
@@ -366,7 +366,8 @@ export interface Options {
  *   return (yield* link.stats).toServer.receiveBuffer // 5
  * }).pipe(
  *   Effect.scoped,
- *   Effect.provide(TestTransport.layerWith({ seed: 7, conditions: { latency: 20, bandwidth: 1000, chunk: 8 } }))
+ *   Effect.provide(TestTransport.layerWith({ seed: 7, conditions: { latency: 20, bandwidth: 1000, chunk: 8 } })),
+ *   Effect.provide(TestContext.TestContext)
  * )
  *
  * @since 0.1.0

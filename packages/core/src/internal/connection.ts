@@ -31,8 +31,8 @@ import type { SocketAddress } from "../SocketAddress.js"
 import type { Handle, HandleEvents } from "../Transport.js"
 import { IdleTimeout } from "./idleTimeout.js"
 import * as ioScheduler from "./ioScheduler.js"
-import * as timer from "./timer.js"
 import { checkBoolean, checkDuration } from "./options.js"
+import * as timer from "./timer.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("@netfx/core/Connection")
