@@ -1,11 +1,21 @@
 import { assert, describe, it } from "@effect/vitest"
-import { BlockList, Connection } from "@netfx/core"
+import { BlockList, Connection, Server } from "@netfx/core"
 import { Chunk, Deferred, Effect, Either, Exit, Fiber, Stream } from "effect"
 import { spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
 import * as net from "node:net"
 import { join } from "node:path"
-import { failure, nodeEcho, nodeFlood, nodeServer, settledHandles, tempDir, text, withLive } from "./fixtures.js"
+import {
+  eventually,
+  failure,
+  nodeEcho,
+  nodeFlood,
+  nodeServer,
+  settledHandles,
+  tempDir,
+  text,
+  withLive
+} from "./fixtures.js"
 
 // Real sockets on this machine only: 127.0.0.1, ::1 and Unix sockets in a temporary directory. The
 // peer is a plain node:net server, the reference the core must interoperate with. The tests run on
@@ -112,6 +122,27 @@ describe("Connection over the runtime's sockets", () => {
       assert.strictEqual(text(yield* Connection.readAll(conn)), "bye")
       yield* Deferred.await(peerSawEnd)
       assert.strictEqual(failure(yield* Effect.exit(conn.write("x")))._tag, "SocketError")
+    })))
+
+  it.live("the peer's FIN ends our side only once what it sent before is read (an echo answers it all)", () =>
+    withLive(Effect.gen(function*() {
+      // Less than the read-ahead (64 KiB), so that the FIN arrives while nothing is read.
+      const total = 10_000
+      // Reads nothing until the client's FIN has arrived, then echoes: as Node does, our side must
+      // stay open for the echo of what arrived before the FIN.
+      const server = yield* Server.serve({ host: "127.0.0.1" }, (conn) =>
+        Effect.gen(function*() {
+          yield* eventually(conn.state, (state) => state !== "Open")
+          assert.strictEqual(yield* conn.state, "ReadClosed")
+          yield* Stream.run(conn.stream, conn.sink)
+        }))
+      const echoed = yield* Effect.async<number>((resume) => {
+        let received = 0
+        const socket = net.connect(server.address.port, "127.0.0.1", () => socket.end(Buffer.alloc(total, 7)))
+        socket.on("data", (chunk) => received += chunk.length)
+        socket.on("close", () => resume(Effect.succeed(received)))
+      })
+      assert.strictEqual(echoed, total)
     })))
 
   it.live("fails the stream with ECONNRESET when the peer resets", () =>

@@ -185,8 +185,10 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     this.readState = ReadState.Ended
     this.peerEnded = true
     this.wakeReader()
-    // Node's allowHalfOpen: false ends the writable side when the readable side ends.
-    if (!this.options.allowHalfOpen) this.startEnd()
+    // Node's allowHalfOpen: false ends the writable side when the readable side ends, which is once
+    // the reader is done with every byte the peer sent before its FIN (an echo still has them to
+    // answer): now if nothing is left unread, else when the reader comes back for more (`ended`).
+    if (!this.options.allowHalfOpen && this.chunks.length === 0) this.startEnd()
   }
 
   onError(error: SocketError): void {
@@ -254,6 +256,11 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     return Chunk.unsafeFromArray(taken)
   }
 
+  /** The reader found the end of the peer's bytes: without allowHalfOpen, our side ends too. */
+  private ended(): void {
+    if (!this.options.allowHalfOpen) this.startEnd()
+  }
+
   // No canceler: it would wrap every wait in onInterrupt, which costs more than the rest of a read.
   // A waker left by an interrupted wait is harmless: the runtime ignores a resume that comes after
   // the interruption, and the next wait replaces it.
@@ -268,7 +275,10 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     const read: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> = Effect.suspend(() => {
       if (this.chunks.length > 0) return Effect.succeed(Option.some(this.take()))
       if (this.failure !== undefined) return Effect.fail(this.failure)
-      if (this.readState === ReadState.Ended) return Effect.succeed(Option.none())
+      if (this.readState === ReadState.Ended) {
+        this.ended()
+        return Effect.succeed(Option.none())
+      }
       return waitThenRead
     })
     const waitThenRead = Effect.zipRight(this.readable, read)
@@ -283,7 +293,10 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
       .suspend(() => {
         if (this.chunks.length > 0) return Channel.zipRight(Channel.write(this.take()), readLoop)
         if (this.failure !== undefined) return Channel.fail(this.failure)
-        if (this.readState === ReadState.Ended) return Channel.void
+        if (this.readState === ReadState.Ended) {
+          this.ended()
+          return Channel.void
+        }
         return Channel.zipRight(Channel.fromEffect(this.readable), readLoop)
       })
     const release = Effect.sync(() => {
