@@ -9,7 +9,7 @@ import * as Layer from "effect/Layer"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import * as util from "node:util"
-import { sessionKey } from "./internal/tls.js"
+import { counting, sessionKey } from "./internal/tls.js"
 import { ListenError, SocketError, TlsError, tlsReasonOf } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
 import type * as Tls from "./Tls.js"
@@ -405,16 +405,9 @@ class NodeTlsHandle extends NodeHandle {
 
   override listen(events: HandleEvents): void {
     this.socket.off("error", this.onEarlyError)
-    super.listen({
-      onData: (chunk) => {
-        this.read += chunk.length
-        events.onData(chunk)
-      },
-      onEnd: () => events.onEnd(),
-      onError: (error) => events.onError(error),
-      onDrain: () => events.onDrain(),
-      onClose: () => events.onClose()
-    })
+    super.listen(counting(events, (bytes) => {
+      this.read += bytes
+    }))
     if (this.early !== undefined) events.onError(toSocketError(this.early))
   }
   override bytesRead(): number {

@@ -1,7 +1,11 @@
+import type * as Socket from "@effect/platform/Socket"
+import type * as SocketServer from "@effect/platform/SocketServer"
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import type { NetError, Transport } from "@netfx/core"
-import { Connection, NodeTransport, Resolver, Server, Tls } from "@netfx/core"
-import { Chunk, Effect, Exit, Fiber, Layer, Option, Queue, Stream } from "effect"
+import { Connection, NodeTransport, Resolver, Server, TestTransport, Tls } from "@netfx/core"
+import * as PlatformSocket from "@netfx/core/PlatformSocket"
+import * as PlatformSocketServer from "@netfx/core/PlatformSocketServer"
+import { Chunk, Clock, Effect, Exit, Fiber, Layer, Option, Queue, Stream, TestClock } from "effect"
 import type { Scope } from "effect/Scope"
 import * as net from "node:net"
 import * as tls from "node:tls"
@@ -607,5 +611,255 @@ describe("STARTTLS (real sockets)", () => {
       yield* conn.end
       const error = failure(yield* Effect.exit(Tls.upgradeClient(conn, { host: "localhost" })))
       assert.strictEqual(error._tag, "SocketClosed")
+    })))
+})
+
+// On the simulated network: TestTransport's TLS, at exact instants on TestClock.
+const simulated = Layer.merge(
+  TestTransport.layer,
+  Resolver.layerStatic({ "dual.test": ["::1", "127.0.0.1"], "v4.test": ["127.0.0.1"] })
+)
+const onSimulated = <A, E>(
+  effect: Effect.Effect<
+    A,
+    E,
+    TestTransport.TestNetwork | TestTransport.TestTls | Scope | Resolver.Resolver | Transport.Transport
+  >
+) => effect.pipe(Effect.scoped, Effect.provide(simulated))
+
+/**
+ * The client's socket is closed: only the server side of the one connection, which the test holds
+ * (`network.accepted`), is open, and once it is closed nothing is.
+ */
+const closedClientSide = (network: TestTransport.TestNetwork["Type"]) =>
+  Effect.gen(function*() {
+    assert.strictEqual(yield* network.openSockets, 1)
+    const accepted = yield* Queue.take(network.accepted)
+    accepted.handle.destroy()
+    assert.strictEqual(yield* network.openSockets, 0)
+  })
+
+/** Connects in a fiber of its own; `at` is the instant it finished. */
+const forkConnect = (options: Connection.TcpOptions) =>
+  Effect.fork(Effect.gen(function*() {
+    const exit = yield* Effect.exit(Connection.connect(options))
+    return { exit, at: yield* Clock.currentTimeMillis }
+  }))
+
+describe("TLS on the simulated network (TestTransport, TestClock)", () => {
+  it.effect("Happy Eyeballs, then the handshake on the winner: secure at exactly 250 + 30 ms", () =>
+    onSimulated(Effect.gen(function*() {
+      const network = yield* TestTransport.TestNetwork
+      const peers = yield* TestTransport.TestTls
+      yield* network.set("[::1]:443", TestTransport.blackhole)
+      yield* network.set("127.0.0.1:443", TestTransport.accept())
+      yield* peers.set("127.0.0.1:443", TestTransport.tlsSecure("30 millis", { alpnProtocol: "h2" }))
+      const fiber = yield* forkConnect({ host: "dual.test", port: 443, tls: { alpnProtocols: ["h2"] } })
+      yield* TestClock.adjust("279 millis")
+      assert.isNull(fiber.unsafePoll())
+      yield* TestClock.adjust("1 millis")
+      const { at, exit } = yield* Fiber.join(fiber)
+      assert.strictEqual(at, 280)
+      assert.isTrue(Exit.isSuccess(exit))
+      if (Exit.isSuccess(exit)) {
+        assert.strictEqual(exit.value.tls?.alpnProtocol, "h2")
+        assert.strictEqual(exit.value.tls?.servername, "dual.test")
+      }
+    })))
+
+  it.effect("the handshake counts in the connect timeout: a silent peer fails it at exactly the timeout", () =>
+    onSimulated(Effect.gen(function*() {
+      const network = yield* TestTransport.TestNetwork
+      const peers = yield* TestTransport.TestTls
+      yield* network.set("127.0.0.1:443", TestTransport.accept("100 millis"))
+      yield* peers.set("127.0.0.1:443", TestTransport.tlsSilent)
+      const fiber = yield* forkConnect({ host: "v4.test", port: 443, timeout: "1 second", tls: {} })
+      yield* TestClock.adjust("1 second")
+      const { at, exit } = yield* Fiber.join(fiber)
+      assert.strictEqual(at, 1000)
+      const error = failure(exit)
+      assert.strictEqual(error._tag === "TlsError" && error.reason, "Timeout")
+      // What the handshake had: the connect timeout less the 100 ms the connection took.
+      assert.strictEqual(error._tag === "TlsError" && error.timeout, 900)
+      yield* closedClientSide(network)
+    })))
+
+  it.effect("the client's handshake timeout, shorter than the connect timeout, applies alone", () =>
+    onSimulated(Effect.gen(function*() {
+      const network = yield* TestTransport.TestNetwork
+      const peers = yield* TestTransport.TestTls
+      yield* network.set("127.0.0.1:443", TestTransport.accept("10 millis"))
+      yield* peers.set("127.0.0.1:443", TestTransport.tlsSilent)
+      const fiber = yield* forkConnect({
+        host: "127.0.0.1",
+        port: 443,
+        timeout: "5 seconds",
+        tls: { handshakeTimeout: "300 millis" }
+      })
+      yield* TestClock.adjust("310 millis")
+      const { at, exit } = yield* Fiber.join(fiber)
+      assert.strictEqual(at, 310)
+      assert.strictEqual(failure(exit)._tag === "TlsError" && (failure(exit) as NetError.TlsError).timeout, 300)
+    })))
+
+  it.effect("a peer that refuses the handshake: TlsError with its code at exactly its instant", () =>
+    onSimulated(Effect.gen(function*() {
+      const network = yield* TestTransport.TestNetwork
+      const peers = yield* TestTransport.TestTls
+      yield* network.set("127.0.0.1:443", TestTransport.accept("10 millis"))
+      yield* peers.set("127.0.0.1:443", TestTransport.tlsFail("CERT_HAS_EXPIRED", "40 millis"))
+      const fiber = yield* forkConnect({ host: "127.0.0.1", port: 443, tls: {} })
+      yield* TestClock.adjust("50 millis")
+      const { at, exit } = yield* Fiber.join(fiber)
+      assert.strictEqual(at, 50)
+      const error = failure(exit)
+      assert.strictEqual(error._tag, "TlsError")
+      if (error._tag === "TlsError") {
+        assert.strictEqual(error.reason, "Certificate")
+        assert.strictEqual(error.code, "CERT_HAS_EXPIRED")
+        assert.strictEqual(error.address, "127.0.0.1")
+      }
+      yield* closedClientSide(network)
+    })))
+
+  it.effect("interrupted mid-handshake: nothing is left open", () =>
+    onSimulated(Effect.gen(function*() {
+      const network = yield* TestTransport.TestNetwork
+      const peers = yield* TestTransport.TestTls
+      yield* network.set("127.0.0.1:443", TestTransport.accept())
+      yield* peers.set("127.0.0.1:443", TestTransport.tlsSecure("1 second"))
+      const fiber = yield* forkConnect({ host: "127.0.0.1", port: 443, tls: {} })
+      yield* TestClock.adjust("500 millis")
+      assert.strictEqual(yield* network.openSockets, 2)
+      yield* Fiber.interrupt(fiber)
+      yield* closedClientSide(network)
+    })))
+
+  it.effect("a TLS server drops a client that never says hello, at exactly its handshake timeout", () =>
+    onSimulated(Effect.gen(function*() {
+      const handled: Array<Connection.Connection> = []
+      const events: Array<Server.ServerEvent> = []
+      yield* Server.serve(
+        {
+          host: "127.0.0.1",
+          port: 443,
+          tls: { cert: "simulated", key: "simulated", handshakeTimeout: "5 seconds" },
+          onEvent: (event) => events.push(event)
+        },
+        (conn) => Effect.sync(() => handled.push(conn))
+      )
+      const plain = yield* Connection.connect({ host: "127.0.0.1", port: 443 })
+      yield* TestClock.adjust("4999 millis")
+      assert.deepStrictEqual(events, [])
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(events.length, 1)
+      const event = events[0]!
+      assert.strictEqual(event._tag, "TlsHandshakeFailed")
+      if (event._tag === "TlsHandshakeFailed") {
+        assert.strictEqual(event.error.reason, "Timeout")
+        assert.strictEqual(String(event.remote), String(plain.localAddress))
+      }
+      assert.strictEqual(handled.length, 0)
+      // The server closed it: the client reads its end.
+      assert.strictEqual((yield* Connection.readAll(plain)).length, 0)
+    })))
+
+  it.effect("a netfx TLS client and server on the simulated network: ALPN, SNI, client certificates", () =>
+    onSimulated(Effect.gen(function*() {
+      const events: Array<Server.ServerEvent> = []
+      const seen: Array<Tls.Session | undefined> = []
+      yield* Server.serve(
+        {
+          host: "127.0.0.1",
+          port: 443,
+          allowHalfOpen: true,
+          tls: { cert: "simulated", key: "simulated", alpnProtocols: ["h2", "http/1.1"] },
+          onEvent: (event) => events.push(event)
+        },
+        (conn) => {
+          seen.push(conn.tls)
+          return echo(conn)
+        }
+      )
+      const conn = yield* Connection.connect({
+        host: "127.0.0.1",
+        port: 443,
+        tls: { servername: "api.test", alpnProtocols: ["http/1.1"] }
+      })
+      assert.strictEqual(conn.tls?.alpnProtocol, "http/1.1")
+      assert.strictEqual(text(yield* exchange(conn, "simulated")), "simulated")
+      assert.strictEqual(seen[0]?.servername, "api.test")
+      assert.strictEqual(yield* conn.bytesWritten, "simulated".length)
+
+      yield* Server.serve(
+        {
+          host: "127.0.0.1",
+          port: 444,
+          tls: { cert: "s", key: "s", requestCert: true },
+          onEvent: (e) => events.push(e)
+        },
+        echo
+      )
+      const refused = failure(yield* Effect.exit(Connection.connect({ host: "127.0.0.1", port: 444, tls: {} })))
+      assert.strictEqual(refused._tag === "TlsError" && refused.code, "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED")
+      const event = events.find((e) => e._tag === "TlsHandshakeFailed")
+      assert.strictEqual(
+        event?._tag === "TlsHandshakeFailed" && event.error.code,
+        "ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE"
+      )
+      const mutual = yield* Connection.connect({ host: "127.0.0.1", port: 444, tls: { cert: "c", key: "c" } })
+      assert.strictEqual(mutual.tls?.protocol, "TLSv1.3")
+    })))
+
+  it.effect("STARTTLS on the simulated network, both sides netfx", () =>
+    onSimulated(Effect.gen(function*() {
+      yield* Server.serve({ host: "127.0.0.1", port: 25, allowHalfOpen: true }, (conn) =>
+        Effect.gen(function*() {
+          yield* conn.read
+          yield* conn.write("GO\n")
+          yield* Tls.upgradeServer(conn, { cert: "s", key: "s" })
+          yield* echo(conn)
+        }))
+      const conn = yield* Connection.connect({ host: "127.0.0.1", port: 25, allowHalfOpen: true })
+      yield* askForTls(conn)
+      const session = yield* Tls.upgradeClient(conn, { host: "mail.test" })
+      assert.strictEqual(session.servername, "mail.test")
+      assert.strictEqual(text(yield* exchange(conn, "secret")), "secret")
+      assert.strictEqual(yield* conn.bytesWritten, "STARTTLS\n".length + "secret".length)
+      assert.strictEqual(yield* conn.bytesRead, "GO\n".length + "secret".length)
+    })))
+})
+
+describe("TLS through @effect/platform (real sockets)", () => {
+  it.live("a TLS SocketServer and a TLS platform Socket: echo, each written against the platform only", () =>
+    withLive(Effect.gen(function*() {
+      const server = yield* PlatformSocketServer.make({
+        host: "127.0.0.1",
+        port: 0,
+        allowHalfOpen: true,
+        tls: serverTls
+      })
+      yield* Effect.forkScoped(
+        server.run((socket) => Effect.scoped(Effect.flatMap(socket.writer, (write) => socket.run(write))))
+      )
+      const port = (server.address as SocketServer.TcpAddress).port
+      const reply = yield* Stream.make("over TLS, the platform's way").pipe(
+        Stream.encodeText,
+        Stream.pipeThroughChannelOrFail(PlatformSocket.makeNetChannel({ host: "localhost", port, tls: trusting })),
+        Stream.decodeText(),
+        Stream.mkString
+      )
+      assert.strictEqual(reply, "over TLS, the platform's way")
+    })))
+
+  it.live("a TLS failure of a platform Socket is SocketGenericError Open, whose cause is the TlsError", () =>
+    withLive(Effect.gen(function*() {
+      const { port } = yield* tlsEchoServer(certs.selfSigned)
+      const socket = yield* PlatformSocket.makeNet({ host: "localhost", port, tls: trusting })
+      const error = failure(yield* Effect.exit(socket.run(() => {})))
+      assert.strictEqual(error._tag, "SocketError")
+      const cause = (error as Socket.SocketGenericError).cause as NetError.TlsError
+      assert.strictEqual((error as Socket.SocketGenericError).reason, "Open")
+      assert.strictEqual(cause.code, "DEPTH_ZERO_SELF_SIGNED_CERT")
     })))
 })

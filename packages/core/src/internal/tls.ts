@@ -223,6 +223,21 @@ const prepare = (
     : invalid("ERR_INVALID_ARG_VALUE", argument, "[key material]", `is not usable: ${message}`)
 }
 
+/**
+ * A handle's listener that also counts the bytes it is given: a secured handle counts application
+ * bytes itself (a TLS socket's own `bytesRead` does not count them all). @internal
+ */
+export const counting = (events: HandleEvents, count: (bytes: number) => void): HandleEvents => ({
+  onData: (chunk) => {
+    count(chunk.length)
+    events.onData(chunk)
+  },
+  onEnd: () => events.onEnd(),
+  onError: (error) => events.onError(error),
+  onDrain: () => events.onDrain(),
+  onClose: () => events.onClose()
+})
+
 // Handshakes.
 
 const where = (address: SocketAddress | string | undefined) =>
