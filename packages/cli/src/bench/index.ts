@@ -76,6 +76,7 @@ import {
   type Memory,
   type Stats
 } from "./protocol.js"
+import * as tlsRows from "./tls.js"
 
 export type { Mode } from "./children.js"
 export type { Implementation } from "./protocol.js"
@@ -123,7 +124,7 @@ export type ProgressEvent =
  *
  * @since 0.1.0
  */
-export const scenarioNames: ReadonlyArray<string> = ["bulk", "round-trips", "connections", "memory", "blocklist"]
+export const scenarioNames: ReadonlyArray<string> = ["bulk", "round-trips", "connections", "memory", "blocklist", "tls"]
 
 /**
  * What a row must reach, for netfx's implementations: a ratio against node:net, and better than
@@ -651,7 +652,9 @@ const scenarios: Record<string, (context: Context) => Promise<Array<Measured>>> 
   "round-trips": roundTrips,
   connections: async (context) => [...await connectionsClient(context), ...await connectionsServer(context)],
   memory,
-  blocklist: blockList
+  blocklist: blockList,
+  // TLS hook: the rows of tls.ts, run by runPlan.
+  tls: (context) => tlsRows.scenario(context, <M>(plan: tlsRows.Plan<M>) => runPlan(plan, context.onProgress))
 }
 
 const modeNote = (mode: Mode) =>
