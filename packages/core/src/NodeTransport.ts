@@ -639,15 +639,20 @@ class StartingTls implements PendingTls {
     // Reads wait for the Connection's consumer, as on a plain socket; the handshake goes on.
     socket.pause()
     if (cache !== undefined) socket.on("session", (session: Buffer) => cache.set(key, new Uint8Array(session)))
-    socket.on("secureConnect", () => this.secured(socket))
-    socket.on("error", (error: NodeError) => this.failed(failureOf(error)))
-    socket.on("close", () =>
-      this.failed({
-        code: "ECONNRESET",
-        description: "Client network socket disconnected before secure TLS connection was established",
-        cause: undefined
-      }))
+    socket.on("secureConnect", this.onSecureConnect)
+    socket.on("error", this.onHandshakeError)
+    socket.on("close", this.onHandshakeClose)
   }
+
+  // A client's handshake listeners, removed once it is over (a server's are the tls.Server's).
+  private readonly onSecureConnect = () => this.secured(this.socket!)
+  private readonly onHandshakeError = (error: NodeError) => this.failed(failureOf(error))
+  private readonly onHandshakeClose = () =>
+    this.failed({
+      code: "ECONNRESET",
+      description: "Client network socket disconnected before secure TLS connection was established",
+      cause: undefined
+    })
 
   secured(socket: tls.TLSSocket): void {
     if (this.settled) {
@@ -655,9 +660,9 @@ class StartingTls implements PendingTls {
       return
     }
     this.settled = true
-    socket.removeAllListeners("secureConnect")
-    socket.removeAllListeners("close")
-    if (this.handshake._tag === "Client") socket.removeAllListeners("error")
+    socket.off("secureConnect", this.onSecureConnect)
+    socket.off("error", this.onHandshakeError)
+    socket.off("close", this.onHandshakeClose)
     // Half-open from now on, as every netfx socket is: the Connection decides what a FIN does.
     socket.allowHalfOpen = true
     const servername = this.handshake._tag === "Client"

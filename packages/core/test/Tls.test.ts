@@ -1,8 +1,8 @@
 import type * as Socket from "@effect/platform/Socket"
 import type * as SocketServer from "@effect/platform/SocketServer"
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
-import type { NetError, Transport } from "@netfx/core"
-import { Connection, NodeTransport, Resolver, Server, TestTransport, Tls } from "@netfx/core"
+import type { NetError } from "@netfx/core"
+import { BlockList, Connection, NodeTransport, Resolver, Server, TestTransport, Tls, Transport } from "@netfx/core"
 import * as PlatformSocket from "@netfx/core/PlatformSocket"
 import * as PlatformSocketServer from "@netfx/core/PlatformSocketServer"
 import { Chunk, Clock, Effect, Exit, Fiber, Layer, Option, Queue, Stream, TestClock } from "effect"
@@ -407,6 +407,43 @@ describe("Connection.connect with tls (real sockets)", () => {
         yield* Effect.exit(Connection.connect({ host: "127.0.0.1", port: 1, tls: { cert: "x", key: "y" } }))
       )
       assert.strictEqual(badClientKey._tag === "InvalidArgument" && badClientKey.argument, "tls")
+    })))
+
+  it.live("what the accept rule drops is dropped before any handshake: a Drop, no TlsHandshakeFailed", () =>
+    withLive(Effect.gen(function*() {
+      const events: Array<string> = []
+      const blockList = yield* BlockList.addAddress(BlockList.empty, "127.0.0.1")
+      const server = yield* Server.serve(
+        { host: "127.0.0.1", port: 0, blockList, tls: serverTls, onEvent: (e) => events.push(e._tag) },
+        echo
+      )
+      const error = failure(
+        yield* Effect.exit(Connection.connect({ host: "127.0.0.1", port: server.address.port, tls: trusting }))
+      )
+      // The server closed the socket at once: the client's handshake saw the connection go.
+      assert.strictEqual(error._tag === "TlsError" && error.code, "ECONNRESET")
+      assert.deepStrictEqual(events, ["Drop"])
+    })))
+
+  it.live("dial and unsafeDial refuse tls: they give a raw handle", () =>
+    withLive(Effect.gen(function*() {
+      const dialed = failure(yield* Effect.exit(Connection.dial({ host: "127.0.0.1", port: 1, tls: {} })))
+      assert.strictEqual(dialed._tag === "InvalidArgument" && dialed.argument, "tls")
+      const transport = yield* Transport.Transport
+      const exit = yield* Effect.async<Exit.Exit<unknown, unknown>>((resume) => {
+        Connection.unsafeDial({ host: "127.0.0.1", port: 1, tls: {} }, { transport }, (exit) =>
+          resume(Effect.succeed(exit)))
+      })
+      const refused = failure(exit) as NetError.InvalidArgument
+      assert.strictEqual(refused.argument, "tls")
+    })))
+
+  it.live("an upgrade of a connection already secure is refused", () =>
+    withLive(Effect.gen(function*() {
+      const { port } = yield* tlsEchoServer(serverTls)
+      const conn = yield* Connection.connect({ host: "localhost", port, family: 4, tls: trusting })
+      const error = failure(yield* Effect.exit(Tls.upgradeClient(conn, trusting)))
+      assert.strictEqual(error._tag === "InvalidArgument" && error.reason, "is already secured by TLS")
     })))
 
   it("a connect without tls has no TlsError in its type; with tls it has", () => {
