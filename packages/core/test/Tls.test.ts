@@ -9,7 +9,7 @@ import { Chunk, Clock, Effect, Exit, Fiber, Layer, Option, Queue, Stream, TestCl
 import type { Scope } from "effect/Scope"
 import * as net from "node:net"
 import * as tls from "node:tls"
-import { failure, settledHandles, tempDir, withLive } from "./fixtures.js"
+import { failure, recordSpans, settledHandles, tempDir, withLive } from "./fixtures.js"
 import { certs, nodeTlsServer, silentServer, text } from "./tlsFixtures.js"
 
 const serverTls: Tls.ServerOptions = { ...certs.server }
@@ -424,6 +424,20 @@ describe("Connection.connect with tls (real sockets)", () => {
       // The server closed the socket at once: the client's handshake saw the connection go.
       assert.strictEqual(error._tag === "TlsError" && error.code, "ECONNRESET")
       assert.deepStrictEqual(events, ["Drop"])
+    })))
+
+  it.live("with a tracer installed, the handshake is a span netfx.tls.handshake", () =>
+    withLive(Effect.gen(function*() {
+      const { port } = yield* tlsEchoServer(serverTls)
+      const { exit, spans } = yield* recordSpans(
+        Effect.scoped(Connection.connect({ host: "localhost", port, family: 4, tls: trusting }))
+      )
+      assert.isTrue(Exit.isSuccess(exit))
+      const handshake = spans.find((span) => span.name === "netfx.tls.handshake")
+      assert.isDefined(handshake)
+      assert.strictEqual(handshake!.attributes.get("tls.server_name"), "localhost")
+      assert.strictEqual(handshake!.attributes.get("tls.protocol"), "TLSv1.3")
+      assert.strictEqual(handshake!.status._tag, "Ended")
     })))
 
   it.live("dial and unsafeDial refuse tls: they give a raw handle", () =>

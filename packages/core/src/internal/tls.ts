@@ -16,6 +16,9 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Option from "effect/Option"
+import type * as Tracer from "effect/Tracer"
 import type * as Connection from "../Connection.js"
 import { isIP } from "../IP.js"
 import type { ConnectError } from "../NetError.js"
@@ -351,6 +354,7 @@ export class Handshake implements TlsCallbacks {
 export class TlsDial {
   private dial: Dial | undefined = undefined
   private handshake: Handshake | undefined = undefined
+  private span: Tracer.Span | undefined = undefined
   private startedAt = 0
 
   constructor(
@@ -389,15 +393,40 @@ export class TlsDial {
       port: plan._tag === "Tcp" ? plan.port : undefined,
       servername: name
     }
+    // With a tracer installed, the handshake is a span of its own beside the connect's.
+    const tracer = this.services.tracer
+    const clock = this.services.clock
+    const span = tracer?.span(
+      "netfx.tls.handshake",
+      Option.fromNullable(this.services.parentSpan),
+      Context.empty(),
+      [],
+      clock.unsafeCurrentTimeNanos(),
+      "client",
+      { captureStackTrace: false }
+    )
+    if (span !== undefined) {
+      span.attribute("tls.server_name", name ?? "")
+      span.attribute("net.peer.name", handshake.host)
+    }
     this.handshake = new Handshake(
       this.services.transport,
-      this.services.clock,
+      clock,
       handle,
       [],
       handshake,
       timeout,
-      (result) => this.done(result instanceof TlsError ? Exit.fail(result) : Exit.succeed(result))
+      (result) => {
+        const exit = result instanceof TlsError ? Exit.fail(result) : Exit.succeed(result)
+        if (span !== undefined) {
+          if (Exit.isSuccess(exit)) span.attribute("tls.protocol", exit.value.tls?.protocol ?? "")
+          span.end(clock.unsafeCurrentTimeNanos(), exit)
+          this.span = undefined
+        }
+        this.done(exit)
+      }
     )
+    this.span = span
     this.handshake.start()
   }
 
@@ -405,6 +434,8 @@ export class TlsDial {
   cancel(): void {
     this.dial?.cancel()
     this.handshake?.cancel()
+    this.span?.end(this.services.clock.unsafeCurrentTimeNanos(), Exit.interrupt(FiberId.none))
+    this.span = undefined
   }
 }
 
