@@ -440,6 +440,24 @@ describe("Connection.connect with tls (real sockets)", () => {
       assert.strictEqual(handshake!.status._tag, "Ended")
     })))
 
+  it.live("a transport without TLS: TlsError ERR_TLS_UNAVAILABLE, and the socket is released", () =>
+    Effect.gen(function*() {
+      const before = yield* settledHandles
+      const error = yield* Effect.scoped(Effect.gen(function*() {
+        const { port } = yield* tlsEchoServer(serverTls)
+        const { prepareTls: _prepare, startTls: _start, ...plain } = yield* Transport.Transport
+        return failure(
+          yield* Effect.exit(
+            Connection.connect({ host: "127.0.0.1", port, tls: trusting }).pipe(
+              Effect.provideService(Transport.Transport, plain)
+            )
+          )
+        )
+      })).pipe(Effect.provide(NodeTransport.layer))
+      assert.strictEqual(error._tag === "TlsError" && error.code, "ERR_TLS_UNAVAILABLE")
+      assert.strictEqual(yield* settledHandles, before)
+    }))
+
   it.live("dial and unsafeDial refuse tls: they give a raw handle", () =>
     withLive(Effect.gen(function*() {
       const dialed = failure(yield* Effect.exit(Connection.dial({ host: "127.0.0.1", port: 1, tls: {} })))
