@@ -669,7 +669,7 @@ export const unsafeDial = (
     onDone(Exit.fail(
       checked instanceof InvalidArgument
         ? checked
-        : invalid("ERR_INVALID_ARG_VALUE", "tls", "[options]", "is not supported by unsafeDial; use dial")
+        : invalid("ERR_INVALID_ARG_VALUE", "tls", "[options]", "is not supported by unsafeDial; use connect")
     ))
     return { cancel: () => {} }
   }

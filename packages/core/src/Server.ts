@@ -438,8 +438,8 @@ const start = <Address extends SocketAddress | string, E, R>(
     const { endpoint, settings } = yield* settingsOf(options)
     const tls = options.tls === undefined ? undefined : yield* tlsInternal.checkServer(options.tls, "tls")
     const transport = yield* Transport
-    const clock = yield* Effect.clock
     const bound: Listener = yield* transport.listen(endpoint)
+    const clock = yield* Effect.clock
     // TLS hook: connections come out of a secure listener once their handshake is done.
     const secure = tls === undefined ? undefined : tlsInternal.secureListener(bound, transport, clock, tls)
     if (secure instanceof InvalidArgument) return yield* secure
