@@ -8,7 +8,7 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import type { Resolver, Transport } from "@netfx/core"
+import type { Resolver, Tls, Transport } from "@netfx/core"
 import { Connection } from "@netfx/core"
 import * as Cause from "effect/Cause"
 import type * as Duration from "effect/Duration"
@@ -24,6 +24,7 @@ import * as live from "./internal/live.js"
 import * as parse from "./internal/parse.js"
 import * as stdio from "./internal/stdio.js"
 import * as Style from "./internal/style.js"
+import * as tlsFlags from "./internal/tls.js"
 
 const host = Args.text({ name: "host" }).pipe(Args.optional)
 const port = Args.text({ name: "port" }).pipe(Args.optional)
@@ -61,9 +62,32 @@ export const help: Help.Page = {
     ["-w, --timeout <duration>", "Give up when no connection is made in this time, lookup included."],
     ["--idle-timeout <duration>", "Close the connection, with exit code 4, after this long without data either way."],
     ["--family <4|6>", "Use IPv4 (4) or IPv6 (6) addresses only. Default: both, raced (Happy Eyeballs)."],
-    ["-v, --verbose", "Show the lookup, every connection attempt and the byte counts on stderr."]
+    ["-v, --verbose", "Show the lookup, every connection attempt and the byte counts on stderr."],
+    ["--tls", "Speak TLS; the certificate must verify unless --insecure (exit code 8 if it fails)."],
+    ["--ca <file>", "With --tls: trust the CAs in this PEM file instead of the system's."],
+    ["--cert <file>, --key <file>", "With --tls: a client certificate and its key (PEM), if asked for."],
+    ["-k, --insecure", "With --tls: accept a certificate that does not verify (self-signed, ...)."],
+    ["--servername <name>", "With --tls: the name to send (SNI) and check. Default: <host>."],
+    ["--alpn <p1,p2>", "With --tls: the application protocols to offer (ALPN)."]
   ]
 }
+
+const ca = tlsFlags.ca("With --tls: trust the CAs in this PEM file instead of the system's.")
+const cert = tlsFlags.cert("With --tls: a client certificate (PEM), for a server that asks for one.")
+const key = tlsFlags.key("With --tls: the private key of --cert (PEM).")
+
+const insecure = Options.boolean("insecure").pipe(
+  Options.withAlias("k"),
+  Options.withDescription("With --tls: accept a server whose certificate does not verify (self-signed, expired, ...).")
+)
+
+const servername = Options.text("servername").pipe(
+  Options.withPseudoName("name"),
+  Options.withDescription(
+    "With --tls: the server name to send (SNI) and to check the certificate against. Default: <host>."
+  ),
+  Options.optional
+)
 
 /**
  * What `netfx connect` was asked.
@@ -86,7 +110,46 @@ export interface ConnectArgs {
   readonly family: Option.Option<4 | 6>
   /** `--verbose`: the lookup, the attempts and the byte counts on stderr. */
   readonly verbose: boolean
+  /** TLS, and its options (see `--help`); absent means plain TCP. */
+  readonly tls?: boolean | undefined
+  readonly ca?: Option.Option<string> | undefined
+  readonly cert?: Option.Option<string> | undefined
+  readonly key?: Option.Option<string> | undefined
+  readonly insecure?: boolean | undefined
+  readonly servername?: Option.Option<string> | undefined
+  readonly alpn?: Option.Option<string> | undefined
 }
+
+const given = (value: Option.Option<string> | undefined) => value !== undefined && Option.isSome(value)
+
+/** The `tls` option of the connect, from the flags: `undefined` without `--tls`. */
+const tlsOptions = (args: ConnectArgs): Effect.Effect<Tls.ClientOptions | undefined, CliError> =>
+  Effect.gen(function*() {
+    if (args.tls !== true) {
+      yield* tlsFlags.needsTls([
+        ["--ca", given(args.ca)],
+        ["--cert", given(args.cert)],
+        ["--key", given(args.key)],
+        ["--insecure", args.insecure === true],
+        ["--servername", given(args.servername)],
+        ["--alpn", given(args.alpn)]
+      ])
+      return undefined
+    }
+    const none = Option.none<string>()
+    const ca = yield* tlsFlags.readPem("--ca", args.ca ?? none)
+    const cert = yield* tlsFlags.readPem("--cert", args.cert ?? none)
+    const key = yield* tlsFlags.readPem("--key", args.key ?? none)
+    const alpn = tlsFlags.protocols(args.alpn ?? none)
+    return {
+      ...(ca === undefined ? {} : { ca }),
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+      ...(args.insecure === true ? { rejectUnauthorized: false } : {}),
+      ...(given(args.servername) ? { servername: Option.getOrThrow(args.servername!) } : {}),
+      ...(alpn === undefined ? {} : { alpnProtocols: alpn })
+    }
+  })
 
 type Target =
   | { readonly _tag: "Tcp"; readonly host: string; readonly port: number }
@@ -141,11 +204,13 @@ export const run = (args: ConnectArgs): Effect.Effect<void, CliError, Transport.
       const at = style.dim(`[${format.millis(performance.now() - started).padStart(7)}]`)
       process.stderr.write(`${at} ${line}\n`)
     }
+    const tls = yield* tlsOptions(args)
     const common = {
       timeout,
       idleTimeout: idle,
       failOnIdle: idle !== undefined,
-      onEvent: (event: Connection.ConnectEvent) => log(format.connectEvent(event))
+      onEvent: (event: Connection.ConnectEvent) => log(format.connectEvent(event)),
+      ...(tls === undefined ? {} : { tls })
     }
     const conn = yield* Connection.connect(
       to._tag === "Ipc"
@@ -156,6 +221,7 @@ export const run = (args: ConnectArgs): Effect.Effect<void, CliError, Transport.
       style.green(`connected to ${format.address(conn.remoteAddress)}`) +
         (to._tag === "Tcp" ? ` from ${format.address(conn.localAddress)}` : "")
     )
+    if (conn.tls !== undefined) tlsFlags.describeSession(conn.tls).forEach(log)
 
     const stdout = yield* stdio.writer(process.stdout)
     // The socket to stdout, until the peer ends its side (or stdout's reader goes away).
@@ -193,7 +259,22 @@ export const run = (args: ConnectArgs): Effect.Effect<void, CliError, Transport.
  */
 export const command = Command.make(
   "connect",
-  { host, port, path, timeout, idleTimeout, family, verbose },
+  {
+    host,
+    port,
+    path,
+    timeout,
+    idleTimeout,
+    family,
+    verbose,
+    tls: tlsFlags.tls,
+    ca,
+    cert,
+    key,
+    insecure,
+    servername,
+    alpn: tlsFlags.alpn
+  },
   (args) => run(args).pipe(Effect.provide(live.layer))
 ).pipe(
   Command.withDescription(help.summary)

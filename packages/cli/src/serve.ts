@@ -7,7 +7,7 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import type { Connection, Transport } from "@netfx/core"
+import type { Connection, Tls, Transport } from "@netfx/core"
 import { Server } from "@netfx/core"
 import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
@@ -24,6 +24,7 @@ import * as live from "./internal/live.js"
 import * as parse from "./internal/parse.js"
 import * as signals from "./internal/signals.js"
 import * as Style from "./internal/style.js"
+import * as tlsFlags from "./internal/tls.js"
 
 const port = Options.text("port").pipe(Options.withAlias("p"), Options.withPseudoName("port"), Options.optional)
 const host = Options.text("host").pipe(Options.withPseudoName("address"), Options.withDefault("127.0.0.1"))
@@ -62,9 +63,19 @@ export const help: Help.Page = {
     ["--chargen", "Send each client lines of characters until it closes (RFC 864)."],
     ["--max-connections <count>", "Close new connections at once beyond this many open ones."],
     ["--shutdown-timeout <duration>", "On Ctrl-C or SIGTERM, how long open connections may take to finish (5s)."],
-    ["-v, --verbose", "Show connections opening and closing, with the count of open ones, on stderr."]
+    ["-v, --verbose", "Show connections opening and closing, with the count of open ones, on stderr."],
+    ["--tls --cert <file> --key <file>", "Serve TLS with this certificate (chain) and private key (PEM)."],
+    ["--alpn <p1,p2>", "With --tls: the application protocols to accept, in order (ALPN)."],
+    ["--request-cert --ca <file>", "With --tls: require a client certificate signed by a CA of --ca."]
   ]
 }
+
+const cert = tlsFlags.cert("With --tls: the server's certificate (chain), PEM.")
+const key = tlsFlags.key("With --tls: the private key of --cert, PEM.")
+const ca = tlsFlags.ca("With --tls and --request-cert: the CAs client certificates must be signed by (PEM).")
+const requestCert = Options.boolean("request-cert").pipe(
+  Options.withDescription("With --tls: require a client certificate signed by --ca (mutual TLS).")
+)
 
 /**
  * What `netfx serve` was asked.
@@ -91,7 +102,44 @@ export interface ServeArgs {
   readonly shutdownTimeout: string
   /** `--verbose`: connections opening and closing on stderr. */
   readonly verbose: boolean
+  /** TLS, and its options (see `--help`); absent means plain TCP. */
+  readonly tls?: boolean | undefined
+  readonly cert?: Option.Option<string> | undefined
+  readonly key?: Option.Option<string> | undefined
+  readonly ca?: Option.Option<string> | undefined
+  readonly requestCert?: boolean | undefined
+  readonly alpn?: Option.Option<string> | undefined
 }
+
+const given = (value: Option.Option<string> | undefined) => value !== undefined && Option.isSome(value)
+
+/** The `tls` option of the server, from the flags: `undefined` without `--tls`. */
+const tlsOptions = (args: ServeArgs): Effect.Effect<Tls.ServerOptions | undefined, CliError> =>
+  Effect.gen(function*() {
+    if (args.tls !== true) {
+      yield* tlsFlags.needsTls([
+        ["--cert", given(args.cert)],
+        ["--key", given(args.key)],
+        ["--ca", given(args.ca)],
+        ["--request-cert", args.requestCert === true],
+        ["--alpn", given(args.alpn)]
+      ])
+      return undefined
+    }
+    if (!given(args.cert) || !given(args.key)) return yield* usage("--tls needs --cert <file> and --key <file>")
+    const none = Option.none<string>()
+    const cert = yield* tlsFlags.readPem("--cert", args.cert ?? none)
+    const key = yield* tlsFlags.readPem("--key", args.key ?? none)
+    const ca = yield* tlsFlags.readPem("--ca", args.ca ?? none)
+    const alpn = tlsFlags.protocols(args.alpn ?? none)
+    return {
+      ...(cert === undefined ? {} : { cert }),
+      ...(key === undefined ? {} : { key }),
+      ...(ca === undefined ? {} : { ca }),
+      ...(args.requestCert === true ? { requestCert: true } : {}),
+      ...(alpn === undefined ? {} : { alpnProtocols: alpn })
+    }
+  })
 
 /**
  * What the server does with each connection.
@@ -172,6 +220,7 @@ export const run = (args: ServeArgs): Effect.Effect<void, CliError, Transport.Tr
   Effect.gen(function*() {
     const mode = yield* modeOf(args)
     const listen = yield* listenOptions(args)
+    const tls = yield* tlsOptions(args)
     const deadline = yield* parse.duration("--shutdown-timeout", args.shutdownTimeout)
     if (Option.isSome(args.maxConnections) && args.maxConnections.value < 0) {
       return yield* usage(`bad --max-connections ${args.maxConnections.value}: expected 0 or more`)
@@ -203,7 +252,8 @@ export const run = (args: ServeArgs): Effect.Effect<void, CliError, Transport.Tr
           : messageOf(Cause.squash(exit.cause))
       return Effect.suspend(() => {
         open++
-        return log(`${style.green("+")} ${peer}  ${style.dim(`${open} open`)}`)
+        const session = conn.tls === undefined ? "" : `  ${style.dim(tlsFlags.describeSession(conn.tls).join("; "))}`
+        return log(`${style.green("+")} ${peer}  ${style.dim(`${open} open`)}${session}`)
       }).pipe(
         Effect.zipRight(handler(conn)),
         Effect.onExit((exit) =>
@@ -220,6 +270,7 @@ export const run = (args: ServeArgs): Effect.Effect<void, CliError, Transport.Tr
     const options: Server.ServeOptions = {
       ...listen,
       shutdownTimeout: deadline,
+      ...(tls === undefined ? {} : { tls }),
       ...(Option.isSome(args.maxConnections) ? { maxConnections: args.maxConnections.value } : {}),
       onEvent: (event) => {
         switch (event._tag) {
@@ -233,6 +284,15 @@ export const run = (args: ServeArgs): Effect.Effect<void, CliError, Transport.Tr
             break
           case "HandlerFailed":
             process.stderr.write(`netfx: handler failed: ${messageOf(Cause.squash(event.cause))}\n`)
+            break
+          case "TlsHandshakeFailed":
+            if (args.verbose) {
+              process.stderr.write(
+                `${style.yellow("x")} ${
+                  format.address(event.remote)
+                }  TLS handshake failed: ${event.error.message} [${event.error.code}]\n`
+              )
+            }
             break
         }
       }
@@ -275,7 +335,23 @@ export const run = (args: ServeArgs): Effect.Effect<void, CliError, Transport.Tr
  */
 export const command = Command.make(
   "serve",
-  { port, host, path, echo, discard, chargen, maxConnections, shutdownTimeout, verbose },
+  {
+    port,
+    host,
+    path,
+    echo,
+    discard,
+    chargen,
+    maxConnections,
+    shutdownTimeout,
+    verbose,
+    tls: tlsFlags.tls,
+    cert,
+    key,
+    ca,
+    requestCert,
+    alpn: tlsFlags.alpn
+  },
   (args) => run(args).pipe(Effect.provide(live.layer))
 ).pipe(
   Command.withDescription(help.summary)

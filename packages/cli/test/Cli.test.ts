@@ -61,7 +61,7 @@ describe("netfx bench", () => {
     assert.strictEqual(result.code, ExitCode.Usage)
     assert.strictEqual(
       result.stderr,
-      "netfx: unknown scenario 'nope'; the scenarios are: bulk, round-trips, connections, connections-dual, memory, both-ends, blocklist\n"
+      "netfx: unknown scenario 'nope'; the scenarios are: bulk, round-trips, connections, connections-dual, memory, both-ends, blocklist, tls\n"
     )
   })
 

@@ -57,6 +57,14 @@ const expected: Record<string, ReadonlyArray<string | RegExp>> = {
     /late client: ECONNREFUSED \(connect ECONNREFUSED 127\.0\.0\.1:\d+\)/,
     "late client: closed with an error"
   ],
+  "tls.ts": [
+    /client: certificate of localhost, TLS_\w+/,
+    `client: got back "hello over TLS"`,
+    "client: certificate of alt.localhost",
+    "client: refused: Certificate UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+    `client: upgraded to TLSv1.3; got back "secret"`,
+    "client: 16 bytes written on that connection, plaintext and TLS"
+  ],
   "platform-interop.ts": [
     `client: got "HELLO FROM @EFFECT/PLATFORM"`,
     /client: Open failed: ConnectError: connect ENOENT .*missing\.sock/,

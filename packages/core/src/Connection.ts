@@ -39,12 +39,14 @@ import {
   optionalDuration,
   optionalFunction
 } from "./internal/options.js"
+import * as tlsInternal from "./internal/tls.js"
 import * as tracing from "./internal/tracing.js"
 import * as IP from "./IP.js"
-import type { ConnectError, ConnectionError, SocketError } from "./NetError.js"
+import type { ConnectError, ConnectionError, SocketError, TlsError } from "./NetError.js"
 import { InvalidArgument } from "./NetError.js"
 import * as Resolver from "./Resolver.js"
 import type { SocketAddress } from "./SocketAddress.js"
+import type * as Tls from "./Tls.js"
 import type { Handle } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
@@ -99,6 +101,11 @@ export interface Connection extends Pipeable {
   readonly localAddress: SocketAddress | string | undefined
   /** The peer's address (a `SocketAddress`, or the path of a Unix socket). */
   readonly remoteAddress: SocketAddress | string | undefined
+  /**
+   * What TLS negotiated (protocol, cipher, ALPN, the peer's certificate), on a connection secured by
+   * a connect with `tls`, a TLS server or an upgrade (`Tls.upgradeClient`); `undefined` on a plain one.
+   */
+  readonly tls: Tls.Session | undefined
   /** Bytes received so far. */
   readonly bytesRead: Effect.Effect<number>
   /** Bytes handed to the system so far. */
@@ -205,6 +212,12 @@ export interface CommonOptions {
   readonly failOnIdle?: boolean | undefined
   /** How long closing the scope waits for queued bytes to be flushed. Default 2 seconds. */
   readonly closeTimeout?: Duration.DurationInput | undefined
+  /**
+   * Secure the connection with TLS: once connected (the winner of the race), the handshake runs,
+   * within the `timeout`; the connection is handed over only once it is secure, and `conn.tls` tells
+   * what was negotiated. A TLS failure fails the connect with `TlsError`. See `Tls.ClientOptions`.
+   */
+  readonly tls?: Tls.ClientOptions | undefined
 }
 
 /**
@@ -291,6 +304,17 @@ export type ConnectOptions = TcpOptions | IpcOptions
  */
 export type ConnectFailure = ConnectError | InvalidArgument | SocketError
 
+/**
+ * Why a connect with options `O` fails: `ConnectFailure`, and `TlsError` when `O` may ask for TLS.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type FailureOf<O> = O extends unknown
+  ? "tls" extends keyof O ? O["tls" & keyof O] extends undefined ? ConnectFailure : ConnectFailure | TlsError
+  : ConnectFailure
+  : never
+
 const commonFields = {
   timeout: optionalDuration,
   allowHalfOpen: optionalBoolean,
@@ -346,6 +370,8 @@ const MIN_ATTEMPT_DELAY = 10
 /** A connect's options, checked: what to dial, and what the connection is made with. */
 interface Checked {
   readonly plan: dialer.Plan
+  /** The TLS options, checked; `undefined` for a plain connection. */
+  readonly tls: tlsInternal.CheckedClient | undefined
   readonly connection: connection.Options
   readonly noDelay: boolean
   readonly keepAlive: number | undefined
@@ -392,6 +418,8 @@ const check = (options: ConnectOptions): Checked | InvalidArgument => {
   if (!isDuration(closeTimeout)) return closeTimeout
   const timeoutMillis = timeout === undefined ? undefined : Duration.toMillis(timeout)
   const made = connectionOptions(options, closeTimeout, idleTimeout)
+  const tls = options.tls === undefined ? undefined : tlsInternal.checkClientOptions(options.tls, "tls")
+  if (tls instanceof InvalidArgument) return tls
 
   if ("path" in options && options.path !== undefined) {
     const path = options.path
@@ -399,6 +427,7 @@ const check = (options: ConnectOptions): Checked | InvalidArgument => {
     if (badPath !== undefined) return badPath
     return {
       plan: { _tag: "Ipc", path, timeout: timeoutMillis },
+      tls,
       connection: made,
       noDelay: false,
       keepAlive: undefined,
@@ -465,6 +494,7 @@ const check = (options: ConnectOptions): Checked | InvalidArgument => {
       resolutionDelay: resolutionDelay === undefined ? undefined : Duration.toMillis(resolutionDelay),
       onEvent: tcp.onEvent
     },
+    tls,
     connection: made,
     noDelay: tcp.noDelay === true,
     keepAlive: tcp.keepAlive === true
@@ -505,7 +535,7 @@ class Owned {
 const run = <A>(
   options: ConnectOptions,
   made: (handle: Handle, checked: Checked, owned: Owned, clock: Clock.Clock, scope: Scope.Scope) => A
-): Effect.Effect<A, ConnectFailure, Scope.Scope | Transport> =>
+): Effect.Effect<A, ConnectFailure | TlsError, Scope.Scope | Transport> =>
   Effect.withFiberRuntime((fiber) => {
     const checked = check(options)
     if (checked instanceof InvalidArgument) return Effect.fail(checked)
@@ -514,12 +544,16 @@ const run = <A>(
     const owned = new Owned()
     return Effect.zipRight(
       Scope.addFinalizer(scope, owned.release),
-      Effect.async<A, ConnectError>((resume) => {
-        const dial = new dialer.Dial(checked.plan, services, (exit) => {
+      Effect.async<A, ConnectError | TlsError | InvalidArgument>((resume) => {
+        const done = (exit: Exit.Exit<Handle, ConnectError | TlsError | InvalidArgument>) => {
           if (Exit.isFailure(exit)) return resume(Exit.failCause(exit.cause))
           owned.handle = exit.value
           resume(Effect.succeed(made(exit.value, checked, owned, services.clock, scope)))
-        })
+        }
+        // TLS hook: with `tls`, the dial is followed by the handshake on the winner.
+        const dial = checked.tls === undefined
+          ? new dialer.Dial(checked.plan, services, done)
+          : new tlsInternal.TlsDial(checked.plan, checked.tls, services, done)
         dial.start()
         return Effect.sync(() => dial.cancel())
       })
@@ -566,14 +600,20 @@ const makeConnection = (
  * @since 0.1.0
  * @category constructors
  */
-export const connect = (
-  options: ConnectOptions
-): Effect.Effect<Connection, ConnectFailure, Scope.Scope | Transport> => {
+export const connect = <const O extends ConnectOptions>(
+  options: O
+): Effect.Effect<Connection, FailureOf<O>, Scope.Scope | Transport> => {
   const connected = run(options, makeConnection)
   // Applied once connected, as Node does; a runtime that cannot set it fails the connect with a
   // typed SocketError (ERR_FEATURE_UNAVAILABLE_ON_PLATFORM) rather than ignoring the option.
   const tos = "path" in options ? undefined : (options as TcpOptions).typeOfService
-  return tos === undefined ? connected : Effect.tap(connected, (conn) => conn.setTypeOfService(tos))
+  return (tos === undefined
+    ? connected
+    : Effect.tap(connected, (conn) => conn.setTypeOfService(tos))) as unknown as Effect.Effect<
+      Connection,
+      FailureOf<O>,
+      Scope.Scope | Transport
+    >
 }
 
 /**
@@ -582,7 +622,8 @@ export const connect = (
  * `Handle`, which belongs to the enclosing scope. For adapters that put their own socket model on
  * top of netfx's connection logic, such as `@netfx/compat`'s `net.Socket`. The options that only
  * apply to a `Connection` (`allowHalfOpen`, `readHighWaterMark`, idle timeouts, `noDelay`,
- * `keepAlive`, `typeOfService`) are left to the caller.
+ * `keepAlive`, `typeOfService`) are left to the caller; `tls` is refused (`InvalidArgument`): TLS is
+ * `connect`'s.
  *
  * @example
  * import { Connection, NodeTransport, Server } from "@netfx/core"
@@ -600,7 +641,9 @@ export const connect = (
  * @category constructors
  */
 export const dial = (options: ConnectOptions): Effect.Effect<Handle, ConnectFailure, Scope.Scope | Transport> =>
-  run(options, (handle) => handle)
+  "tls" in options && options.tls !== undefined
+    ? Effect.fail(invalid("ERR_INVALID_ARG_VALUE", "tls", "[options]", "is not supported by dial; use connect"))
+    : run(options, (handle) => handle) as Effect.Effect<Handle, ConnectFailure, Scope.Scope | Transport>
 
 /**
  * The services `unsafeDial` runs with.
@@ -632,8 +675,12 @@ export const unsafeDial = (
   onDone: (exit: Exit.Exit<Handle, ConnectError | InvalidArgument>) => void
 ): { readonly cancel: () => void } => {
   const checked = check(options)
-  if (checked instanceof InvalidArgument) {
-    onDone(Exit.fail(checked))
+  if (checked instanceof InvalidArgument || checked.tls !== undefined) {
+    onDone(Exit.fail(
+      checked instanceof InvalidArgument
+        ? checked
+        : invalid("ERR_INVALID_ARG_VALUE", "tls", "[options]", "is not supported by unsafeDial; use connect")
+    ))
     return { cancel: () => {} }
   }
   const dial = new dialer.Dial(checked.plan, {

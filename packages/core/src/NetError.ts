@@ -350,3 +350,122 @@ export class ServerClosed extends Schema.TaggedError<ServerClosed>("@netfx/core/
     return "Server is not running."
   }
 }
+
+/**
+ * Why a TLS handshake failed, in `TlsError.reason`:
+ *
+ * - `"Certificate"`: the peer's certificate was refused: not trusted (`DEPTH_ZERO_SELF_SIGNED_CERT`,
+ *   `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, `SELF_SIGNED_CERT_IN_CHAIN`), out of its validity
+ *   (`CERT_HAS_EXPIRED`, `CERT_NOT_YET_VALID`), or not for this host (`ERR_TLS_CERT_ALTNAME_INVALID`,
+ *   or the error of your own `checkServerIdentity`).
+ * - `"Handshake"`: the handshake itself failed: an alert from the peer
+ *   (`ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION`, `ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE`,
+ *   `ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED`, ...), no common protocol, or the peer closed the
+ *   connection before it was secure (`ECONNRESET`).
+ * - `"Timeout"`: the handshake did not finish in time (`ERR_TLS_HANDSHAKE_TIMEOUT`): the connect
+ *   timeout, which counts the handshake, or the handshake timeout.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const TlsErrorReason = Schema.Literal("Certificate", "Handshake", "Timeout")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type TlsErrorReason = typeof TlsErrorReason.Type
+
+/**
+ * The certificate verification codes of OpenSSL, as Node.js reports them in `error.code`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const certificateCodes: ReadonlySet<string> = new Set([
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_CRL",
+  "UNABLE_TO_DECRYPT_CERT_SIGNATURE",
+  "UNABLE_TO_DECRYPT_CRL_SIGNATURE",
+  "UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY",
+  "CERT_SIGNATURE_FAILURE",
+  "CRL_SIGNATURE_FAILURE",
+  "CERT_NOT_YET_VALID",
+  "CERT_HAS_EXPIRED",
+  "CRL_NOT_YET_VALID",
+  "CRL_HAS_EXPIRED",
+  "ERROR_IN_CERT_NOT_BEFORE_FIELD",
+  "ERROR_IN_CERT_NOT_AFTER_FIELD",
+  "ERROR_IN_CRL_LAST_UPDATE_FIELD",
+  "ERROR_IN_CRL_NEXT_UPDATE_FIELD",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "CERT_CHAIN_TOO_LONG",
+  "CERT_REVOKED",
+  "INVALID_CA",
+  "PATH_LENGTH_EXCEEDED",
+  "INVALID_PURPOSE",
+  "CERT_UNTRUSTED",
+  "CERT_REJECTED",
+  "HOSTNAME_MISMATCH",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+])
+
+/**
+ * A TLS handshake failed: the one error to catch for "TLS failed", on a connect with `tls`, a
+ * STARTTLS upgrade, or (as a server event) a TLS server's handshake with a client. `reason` says
+ * how (see `TlsErrorReason`); `code` is Node's (`CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`,
+ * `ERR_SSL_TLSV1_ALERT_UNKNOWN_CA`, `ERR_TLS_HANDSHAKE_TIMEOUT`, ...), and `message` Node's message
+ * for it (`certificate has expired`), with the peer's address.
+ *
+ * @example
+ * import { Connection, NodeTransport } from "@netfx/core"
+ * import { Effect } from "effect"
+ *
+ * const program = Connection.connect({ host: "localhost", port: 8443, tls: {} }).pipe(
+ *   Effect.as("secure"),
+ *   Effect.catchTag("TlsError", (error) => Effect.succeed(`${error.reason}: ${error.code}`)),
+ *   Effect.catchTag("ConnectError", (error) => Effect.succeed(`not connected: ${error.code}`)),
+ *   Effect.scoped,
+ *   Effect.provide(NodeTransport.layer)
+ * )
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TlsError extends Schema.TaggedError<TlsError>("@netfx/core/TlsError")("TlsError", {
+  reason: TlsErrorReason,
+  /** Node's code for the failure. */
+  code: Schema.String,
+  /** What Node says about it (`certificate has expired`), without the address. */
+  description: Schema.String,
+  /** The host name the certificate was checked against (the server name), if any. */
+  host: Schema.optional(Schema.String),
+  /** The peer's address (or the path of a Unix socket). */
+  address: Schema.optional(Schema.String),
+  port: Schema.optional(Schema.Number),
+  /** `"Timeout"`: the time the handshake had, in milliseconds. */
+  timeout: Schema.optional(Schema.Number),
+  cause: Schema.optional(Schema.Defect)
+}) {
+  override get message(): string {
+    const where = this.address === undefined
+      ? ""
+      : ` (${this.host !== undefined && this.host !== this.address ? `${this.host} at ` : ""}${
+        hostPort(this.address, this.port).trim()
+      })`
+    return `${this.description}${where}`
+  }
+}
+
+/**
+ * The reason of a TLS failure with Node's `code`: a certificate verification code is
+ * `"Certificate"`, `ERR_TLS_HANDSHAKE_TIMEOUT` is `"Timeout"`, anything else `"Handshake"`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const tlsReasonOf = (code: string): TlsErrorReason =>
+  certificateCodes.has(code) ? "Certificate" : code === "ERR_TLS_HANDSHAKE_TIMEOUT" ? "Timeout" : "Handshake"

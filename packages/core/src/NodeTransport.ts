@@ -1,6 +1,6 @@
 /**
  * The `Transport` backed by the runtime's own sockets. This module is the only one in netfx that
- * imports `node:net`.
+ * imports `node:net` and `node:tls`.
  *
  * @since 0.1.0
  */
@@ -8,9 +8,12 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as net from "node:net"
+import * as tls from "node:tls"
 import * as util from "node:util"
-import { ListenError, SocketError } from "./NetError.js"
+import { counting, sessionKey } from "./internal/tls.js"
+import { ListenError, SocketError, TlsError, tlsReasonOf } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
+import type * as Tls from "./Tls.js"
 import type {
   ConnectCallbacks,
   Endpoint,
@@ -19,7 +22,10 @@ import type {
   ListenEndpoint,
   Listener,
   ListenerEvents,
-  PendingConnect
+  PendingConnect,
+  PendingTls,
+  TlsCallbacks,
+  TlsHandshake
 } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
@@ -369,6 +375,393 @@ const open = (fd: number, options: { readonly readable: boolean; readonly writab
     return makeHandle(socket, peer)
   }))
 
+// TLS: a connected socket taken over by `node:tls`. Nothing here runs for a plain socket.
+
+const kTls = Symbol("netfx.tls")
+type TlsSocket = HandledSocket & { [kTls]?: StartingTls | undefined }
+
+/** The `_parent` of a TLS socket that wraps a `net.Socket`: the socket it took over. */
+const parentOf = (socket: tls.TLSSocket): TlsSocket | undefined =>
+  (socket as unknown as { readonly _parent?: TlsSocket | null })._parent ?? undefined
+
+const ignore = () => {}
+
+/** A TLS socket as a `Handle`: a `NodeHandle` whose counts go on from the plain socket's. */
+class NodeTlsHandle extends NodeHandle {
+  /** An error between the handshake and `listen`, given to the listener then. */
+  early: NodeError | undefined = undefined
+
+  constructor(
+    socket: tls.TLSSocket,
+    endpoint: Peer,
+    readonly tls: Tls.Session,
+    private readonly raw: net.Socket,
+    private readonly readBase: number,
+    private readonly writtenBase: number
+  ) {
+    super(socket, endpoint)
+    socket.on("error", this.onEarlyError)
+  }
+
+  private readonly onEarlyError = (error: NodeError) => {
+    this.early ??= error
+  }
+
+  /** Cleartext bytes delivered: a TLS socket's own `bytesRead` does not count them all. */
+  private read = 0
+
+  override listen(events: HandleEvents): void {
+    this.socket.off("error", this.onEarlyError)
+    super.listen(counting(events, (bytes) => {
+      this.read += bytes
+    }))
+    if (this.early !== undefined) events.onError(toSocketError(this.early))
+  }
+  override bytesRead(): number {
+    return this.readBase + this.read
+  }
+  override bytesWritten(): number {
+    return this.writtenBase + this.socket.bytesWritten
+  }
+  override reset(): void {
+    // A TLS socket has no TCP handle of its own to reset (ERR_INVALID_HANDLE_TYPE): the socket it
+    // wraps has, and resetting it closes the TLS socket too.
+    const raw = this.raw
+    const socket = this.socket
+    if (this.endpoint._tag === "Tcp" && !raw.destroyed && !(socket.writableEnded && !socket.writableFinished)) {
+      raw.resetAndDestroy()
+    } else {
+      socket.destroy()
+    }
+  }
+}
+
+const keyMaterial = (pem: Tls.Pem | ReadonlyArray<Tls.Pem> | undefined) =>
+  pem === undefined ? undefined : Array.isArray(pem) ? pem.slice() as Array<string | Buffer> : pem as string | Buffer
+
+const contextOptions = (
+  options: Tls.ClientOptions | Tls.ServerOptions
+): tls.SecureContextOptions => ({
+  ...(options.ca === undefined ? {} : { ca: keyMaterial(options.ca) }),
+  ...(options.cert === undefined ? {} : { cert: keyMaterial(options.cert) }),
+  ...(options.key === undefined ? {} : { key: keyMaterial(options.key) }),
+  ...(options.passphrase === undefined ? {} : { passphrase: options.passphrase }),
+  ...(options.minVersion === undefined ? {} : { minVersion: options.minVersion }),
+  ...(options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion }),
+  ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers })
+})
+
+// A secure context costs the parsing of every key and certificate (and of the CA list): one per
+// options object, not one per connection as `tls.connect` without `secureContext` makes.
+const clientContexts = new WeakMap<Tls.ClientOptions, tls.SecureContext>()
+const clientContext = (options: Tls.ClientOptions): tls.SecureContext => {
+  let context = clientContexts.get(options)
+  if (context === undefined) {
+    context = tls.createSecureContext(contextOptions(options))
+    clientContexts.set(options, context)
+  }
+  return context
+}
+
+function onServerSecure(this: tls.Server, socket: tls.TLSSocket) {
+  const raw = parentOf(socket)
+  const starting = raw?.[kTls]
+  if (raw === undefined || starting === undefined) {
+    socket.destroy()
+    return
+  }
+  raw[kTls] = undefined
+  starting.secured(socket)
+}
+
+function onServerTlsError(this: tls.Server, error: NodeError, socket: tls.TLSSocket) {
+  const raw = parentOf(socket)
+  const starting = raw?.[kTls]
+  if (raw === undefined || starting === undefined) return
+  raw[kTls] = undefined
+  // A client certificate that does not verify: Node closes the socket after the handshake, and
+  // reports the close (ECONNRESET); what was wrong is the socket's authorizationError.
+  const refused = (socket as { authorizationError?: unknown }).authorizationError
+  starting.failed(
+    refused !== undefined && refused !== null && error.code === "ECONNRESET"
+      ? { code: String(refused), description: `client certificate refused: ${String(refused)}`, cause: error }
+      : failureOf(error)
+  )
+}
+
+// A `tls.Server` that never listens, to run the server side of handshakes (`emit("connection")`,
+// as Node's documentation shows): its SNI contexts, ALPN, client certificates, session tickets. One
+// per options object. Its handshake timeout is off: netfx times handshakes on Effect's Clock.
+const tlsServers = new WeakMap<Tls.ServerOptions, tls.Server>()
+const serverFor = (options: Tls.ServerOptions): tls.Server => {
+  let server = tlsServers.get(options)
+  if (server === undefined) {
+    server = tls.createServer({
+      ...contextOptions(options),
+      allowHalfOpen: true,
+      handshakeTimeout: 0,
+      requestCert: options.requestCert ?? false,
+      rejectUnauthorized: options.rejectUnauthorized ?? true,
+      ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: options.alpnProtocols.slice() })
+    })
+    for (const [name, identity] of Object.entries(options.sni ?? {})) {
+      server.addContext(name, {
+        cert: keyMaterial(identity.cert),
+        key: keyMaterial(identity.key),
+        ...(identity.passphrase === undefined ? {} : { passphrase: identity.passphrase })
+      })
+    }
+    server.on("secureConnection", onServerSecure)
+    server.on("tlsClientError", onServerTlsError)
+    tlsServers.set(options, server)
+  }
+  return server
+}
+
+const prepareTls = (
+  prepared: { readonly _tag: "Client"; readonly options: Tls.ClientOptions } | {
+    readonly _tag: "Server"
+    readonly options: Tls.ServerOptions
+  }
+): string | undefined => {
+  try {
+    if (prepared._tag === "Client") clientContext(prepared.options)
+    else serverFor(prepared.options)
+    return undefined
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error)
+  }
+}
+
+const names = (fields: tls.Certificate | undefined): Record<string, string | ReadonlyArray<string>> => {
+  const out: Record<string, string | ReadonlyArray<string>> = {}
+  for (const [name, value] of Object.entries(fields ?? {})) if (value !== undefined) out[name] = value
+  return out
+}
+
+const certificateOf = (cert: tls.PeerCertificate | undefined): Tls.Certificate | undefined =>
+  cert === undefined || cert === null || cert.raw === undefined ? undefined : {
+    subject: names(cert.subject),
+    issuer: names(cert.issuer),
+    subjectAltName: cert.subjectaltname,
+    validFrom: new Date(cert.valid_from),
+    validTo: new Date(cert.valid_to),
+    serialNumber: cert.serialNumber,
+    fingerprint256: cert.fingerprint256,
+    raw: new Uint8Array(cert.raw)
+  }
+
+const sessionOf = (socket: tls.TLSSocket, servername: string | undefined): Tls.Session => {
+  const cipher = socket.getCipher()
+  const refused = (socket as { authorizationError?: unknown }).authorizationError
+  return {
+    protocol: socket.getProtocol() ?? "unknown",
+    cipher: { name: cipher.name, standardName: cipher.standardName, version: cipher.version },
+    alpnProtocol: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : undefined,
+    servername,
+    peerCertificate: certificateOf(socket.getPeerCertificate()),
+    authorized: socket.authorized,
+    authorizationError: refused === undefined || refused === null ? undefined : String(refused),
+    resumed: socket.isSessionReused()
+  }
+}
+
+/** A TLS failure as the transport reports it; `Handshake` adds the peer. */
+interface Failure {
+  readonly reason?: Tls.TlsError["reason"] | undefined
+  readonly code: string
+  readonly description: string
+  readonly cause: unknown
+}
+
+const kIdentity = Symbol("netfx.identity")
+
+const failureOf = (error: NodeError & { readonly reason?: string; readonly library?: string }): Failure => ({
+  // A refusal of the user's `checkServerIdentity` is a certificate's, whatever its code.
+  reason: kIdentity in error ? "Certificate" : undefined,
+  code: error.code ?? "ERR_TLS_HANDSHAKE",
+  // OpenSSL's errors carry a short reason ("sslv3 alert handshake failure") beside a long message.
+  description: error.library !== undefined && error.reason !== undefined ? error.reason : error.message.trim(),
+  cause: error
+})
+
+/** One handshake over a socket taken from a `NodeHandle`. */
+class StartingTls implements PendingTls {
+  private settled = false
+  private socket: tls.TLSSocket | undefined = undefined
+
+  constructor(
+    private readonly raw: TlsSocket,
+    private readonly peer: Peer,
+    private readonly handshake: TlsHandshake,
+    private readonly callbacks: TlsCallbacks,
+    private readonly readBase: number,
+    private readonly writtenBase: number
+  ) {}
+
+  begin(): void {
+    if (this.settled) return
+    const raw = this.raw
+    const handshake = this.handshake
+    if (handshake._tag === "Server") {
+      raw[kTls] = this
+      try {
+        serverFor(handshake.options).emit("connection", raw)
+      } catch (error) {
+        raw[kTls] = undefined
+        this.failed(failureOf(error as NodeError))
+      }
+      return
+    }
+    const options = handshake.options
+    const cache = options.sessionCache
+    const key = cache === undefined ? "" : sessionKey(handshake)
+    const ticket = options.session ?? cache?.get(key)
+    const check = options.checkServerIdentity
+    let socket: tls.TLSSocket
+    try {
+      socket = tls.connect({
+        socket: raw,
+        // What Node checks the certificate against when no server name is sent.
+        host: handshake.host,
+        ...(handshake.servername === undefined ? {} : { servername: handshake.servername }),
+        secureContext: clientContext(options),
+        rejectUnauthorized: options.rejectUnauthorized ?? true,
+        ...(options.alpnProtocols === undefined ? {} : { ALPNProtocols: options.alpnProtocols.slice() }),
+        ...(ticket === undefined ? {} : { session: Buffer.from(ticket.buffer, ticket.byteOffset, ticket.byteLength) }),
+        ...(check === undefined ? {} : {
+          checkServerIdentity: (host: string, cert: tls.PeerCertificate) => {
+            const refused = check(host, certificateOf(cert)!)
+            return refused === undefined ? undefined : Object.assign(refused, {
+              [kIdentity]: true,
+              code: (refused as NodeError).code ?? "ERR_TLS_CERT_ALTNAME_INVALID"
+            })
+          }
+        })
+      })
+    } catch (error) {
+      return this.failed(failureOf(error as NodeError))
+    }
+    this.socket = socket
+    // Reads wait for the Connection's consumer, as on a plain socket; the handshake goes on.
+    socket.pause()
+    if (cache !== undefined) socket.on("session", (session: Buffer) => cache.set(key, new Uint8Array(session)))
+    socket.on("secureConnect", this.onSecureConnect)
+    socket.on("error", this.onHandshakeError)
+    socket.on("close", this.onHandshakeClose)
+  }
+
+  // A client's handshake listeners, removed once it is over (a server's are the tls.Server's).
+  private readonly onSecureConnect = () => this.secured(this.socket!)
+  private readonly onHandshakeError = (error: NodeError) => this.failed(failureOf(error))
+  private readonly onHandshakeClose = () =>
+    this.failed({
+      code: "ECONNRESET",
+      description: "Client network socket disconnected before secure TLS connection was established",
+      cause: undefined
+    })
+
+  secured(socket: tls.TLSSocket): void {
+    if (this.settled) {
+      socket.destroy()
+      return
+    }
+    this.settled = true
+    socket.off("secureConnect", this.onSecureConnect)
+    socket.off("error", this.onHandshakeError)
+    socket.off("close", this.onHandshakeClose)
+    // Half-open from now on, as every netfx socket is: the Connection decides what a FIN does.
+    socket.allowHalfOpen = true
+    const servername = this.handshake._tag === "Client"
+      ? this.handshake.servername
+      : typeof socket.servername === "string"
+      ? socket.servername
+      : undefined
+    this.callbacks.onSecure(
+      new NodeTlsHandle(socket, this.peer, sessionOf(socket, servername), this.raw, this.readBase, this.writtenBase)
+    )
+  }
+
+  failed(failure: Failure): void {
+    if (this.settled) return
+    this.settled = true
+    this.socket?.destroy()
+    this.raw.destroy()
+    this.callbacks.onError(
+      new TlsError({
+        reason: failure.reason ?? tlsReasonOf(failure.code),
+        code: failure.code,
+        description: failure.description,
+        ...(failure.cause === undefined ? {} : { cause: failure.cause })
+      }, true)
+    )
+  }
+
+  cancel(): void {
+    if (this.settled) return
+    this.settled = true
+    this.raw[kTls] = undefined
+    this.socket?.destroy()
+    this.raw.destroy()
+  }
+}
+
+const empty = new Uint8Array(0)
+
+const startTls = (
+  handle: Handle,
+  unread: ReadonlyArray<Uint8Array>,
+  handshake: TlsHandshake,
+  callbacks: TlsCallbacks
+): PendingTls => {
+  if (!(handle instanceof NodeHandle) || handle instanceof NodeTlsHandle) {
+    handle.destroy()
+    const error = new TlsError({
+      reason: "Handshake",
+      code: "ERR_INVALID_HANDLE_TYPE",
+      description: "the handle is not a plain socket of this transport"
+    }, true)
+    queueMicrotask(() => callbacks.onError(error))
+    return { cancel: ignore }
+  }
+  const raw = handle.socket as TlsSocket
+  // Taken over: the plain handle's listener (a Connection, for STARTTLS) hears nothing more.
+  if (raw[kHandle] !== undefined) {
+    raw.off("data", onData)
+    raw.off("end", onEnd)
+    raw.off("error", onError)
+    raw.off("drain", onDrain)
+    raw.off("close", onClose)
+    delete raw[kHandle]
+  }
+  raw.pause()
+  // During the handshake, a peer's FIN must end it (the TLS socket takes this from the socket it
+  // wraps); the secured socket is half-open again.
+  raw.allowHalfOpen = false
+  // The TLS socket reports the wrapped socket's failures; this one must not throw them.
+  raw.on("error", ignore)
+  let unreadBytes = 0
+  if (unread.length > 0) {
+    // What a STARTTLS peer sent before its turn goes to the handshake (Node reads it from the
+    // wrapped socket's buffer).
+    const bytes = Buffer.concat(unread)
+    unreadBytes = bytes.length
+    raw.unshift(bytes)
+  }
+  const starting = new StartingTls(
+    raw,
+    handle.endpoint,
+    handshake,
+    callbacks,
+    handle.bytesRead() - unreadBytes,
+    handle.bytesWritten()
+  )
+  // Bytes queued in plaintext go out before the handshake, as they were written.
+  if (raw.writableLength > 0) raw.write(empty, () => starting.begin())
+  else queueMicrotask(() => starting.begin())
+  return starting
+}
+
 // Node 20+ (and Bun, Deno) have it; a runtime without it gets RFC 8305's recommended 250 ms.
 const defaultAttemptDelay = (): number =>
   typeof net.getDefaultAutoSelectFamilyAttemptTimeout === "function"
@@ -383,5 +776,5 @@ const defaultAttemptDelay = (): number =>
  */
 export const layer: Layer.Layer<Transport> = Layer.succeed(
   Transport,
-  Transport.of({ connect, listen, open, defaultAttemptDelay })
+  Transport.of({ connect, listen, open, defaultAttemptDelay, startTls, prepareTls })
 )

@@ -35,7 +35,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Connection from "./Connection.js"
-import type { ConnectionError } from "./NetError.js"
+import type { ConnectionError, TlsError } from "./NetError.js"
 import type { Transport } from "./Transport.js"
 
 /**
@@ -71,9 +71,11 @@ const readError = (cause: ConnectionError): Socket.SocketError =>
 const writeError = (cause: ConnectionError): Socket.SocketError =>
   new Socket.SocketGenericError({ reason: "Write", cause })
 
-const openError = (cause: Connection.ConnectFailure): Socket.SocketError =>
+const openError = (cause: Connection.ConnectFailure | TlsError): Socket.SocketError =>
   new Socket.SocketGenericError({
-    reason: cause._tag === "ConnectError" && cause.reason === "Timeout" ? "OpenTimeout" : "Open",
+    reason: (cause._tag === "ConnectError" || cause._tag === "TlsError") && cause.reason === "Timeout"
+      ? "OpenTimeout"
+      : "Open",
     cause
   })
 
@@ -228,7 +230,7 @@ export const fromConnection = (
  */
 export const layer = (
   options: Connection.ConnectOptions & Options
-): Layer.Layer<Socket.Socket, Connection.ConnectFailure, Transport> =>
+): Layer.Layer<Socket.Socket, Connection.ConnectFailure | TlsError, Transport> =>
   Layer.scoped(
     Socket.Socket,
     Effect.flatMap(Connection.connect(options), (connection) => fromConnection(connection, options))

@@ -32,11 +32,13 @@ import {
 } from "./internal/options.js"
 import type { Settings } from "./internal/server.js"
 import { ServerImpl, TypeId as ServerTypeId } from "./internal/server.js"
+import * as tlsInternal from "./internal/tls.js"
 import { withSpan } from "./internal/tracing.js"
 import * as IP from "./IP.js"
-import type { ConnectionError, ListenError, SocketError } from "./NetError.js"
+import type { ConnectionError, ListenError, SocketError, TlsError } from "./NetError.js"
 import { InvalidArgument } from "./NetError.js"
 import { isSocketAddress, type SocketAddress } from "./SocketAddress.js"
+import type * as Tls from "./Tls.js"
 import type { ListenEndpoint, Listener } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
@@ -81,6 +83,9 @@ export type ShutdownStage = "StoppedAccepting" | "Draining" | "DeadlineReached" 
  * - `ConnectionFailed`: a handler ended because its connection failed under it (the peer reset it,
  *   a write after the peer left, an idle timeout with `failOnIdle`): the peer's doing, not a bug.
  * - `Shutdown`: each stage of a shutdown, with how many connections are open.
+ * - `TlsHandshakeFailed`: (a server with `tls`) a client did not complete the TLS handshake: its
+ *   certificate was refused, it offered nothing in common, it left, or the handshake timeout
+ *   passed. The connection was closed; no handler saw it; the server goes on.
  *
  * @since 0.1.0
  * @category models
@@ -104,6 +109,11 @@ export type ServerEvent =
     readonly error: ConnectionError
   }
   | { readonly _tag: "Shutdown"; readonly stage: ShutdownStage; readonly open: number }
+  | {
+    readonly _tag: "TlsHandshakeFailed"
+    readonly remote: SocketAddress | string | undefined
+    readonly error: TlsError
+  }
 
 /**
  * A listening server, whose `address` is a `SocketAddress` for TCP and the socket's path for IPC.
@@ -190,6 +200,12 @@ export interface CommonOptions {
   readonly failOnIdle?: boolean | undefined
   /** How long closing a connection waits for its queued bytes to be flushed (default 2 s). */
   readonly closeTimeout?: Duration.DurationInput | undefined
+  /**
+   * Serve TLS: each connection is secured (the handshake within `tls.handshakeTimeout`) before it
+   * reaches the handler or `connections`; one that fails is a `TlsHandshakeFailed` event. The
+   * handshake's outcome is `conn.tls`. See `Tls.ServerOptions`.
+   */
+  readonly tls?: Tls.ServerOptions | undefined
 }
 
 /**
@@ -420,9 +436,14 @@ const start = <Address extends SocketAddress | string, E, R>(
 ): Effect.Effect<Server<Address>, ListenFailure, Scope.Scope | Transport | Exclude<R, Scope.Scope>> =>
   Effect.gen(function*() {
     const { endpoint, settings } = yield* settingsOf(options)
+    const tls = options.tls === undefined ? undefined : yield* tlsInternal.checkServer(options.tls, "tls")
     const transport = yield* Transport
-    const listener: Listener = yield* transport.listen(endpoint)
+    const bound: Listener = yield* transport.listen(endpoint)
     const clock = yield* Effect.clock
+    // TLS hook: connections come out of a secure listener once their handshake is done.
+    const secure = tls === undefined ? undefined : tlsInternal.secureListener(bound, transport, clock, tls)
+    if (secure instanceof InvalidArgument) return yield* secure
+    const listener = secure ?? bound
     const serving = handler === undefined ? undefined : {
       handler: handler as (conn: Connection.Connection) => Effect.Effect<void, unknown, unknown>,
       runtime: (yield* Effect.runtime<never>()) as Runtime.Runtime<unknown>,
@@ -436,6 +457,18 @@ const start = <Address extends SocketAddress | string, E, R>(
       dropReason,
       serving
     )
+    if (secure !== undefined) {
+      secure.report = (event) => server.report(event)
+      // What the server drops at once is dropped before any handshake.
+      secure.passThrough = (handle) =>
+        settings.maxConnections === undefined && settings.blockList === undefined
+          ? false
+          : dropReason(
+            settings,
+            server.open.size,
+            settings.blockList === undefined ? undefined : handle.remoteAddress()
+          ) !== undefined
+    }
     yield* Effect.addFinalizer(() => server.shutdown)
 
     if (options.signal !== undefined) {

@@ -26,9 +26,11 @@ import { EventQueue } from "./internal/eventQueue.js"
 import type { Event } from "./internal/eventQueue.js"
 import { checkDuration, checkInt, invalid } from "./internal/options.js"
 import * as simulated from "./internal/simulatedLink.js"
+import * as testTls from "./internal/testTls.js"
 import type { InvalidArgument } from "./NetError.js"
 import { ListenError, SocketError } from "./NetError.js"
 import * as SocketAddress from "./SocketAddress.js"
+import type * as Tls from "./Tls.js"
 import type {
   ConnectCallbacks,
   Endpoint,
@@ -373,7 +375,7 @@ export interface Options {
  * @since 0.1.0
  * @category layers
  */
-export const layerWith = (options: Options = {}): Layer.Layer<Transport | TestNetwork, InvalidArgument> =>
+export const layerWith = (options: Options = {}): Layer.Layer<Transport | TestNetwork | TestTls, InvalidArgument> =>
   Layer.scopedContext(
     Effect.gen(function*() {
       const seed = options.seed ?? 1
@@ -587,8 +589,21 @@ export const layerWith = (options: Options = {}): Layer.Layer<Transport | TestNe
             cause: new Error(`TestTransport has no file descriptors (fd ${fd})`)
           })
         )
+      // TLS on the simulated network (see `TestTls`).
+      const tls = testTls.make(clock)
       return Context.make(TestNetwork, network).pipe(
-        Context.add(Transport, Transport.of({ connect, listen, open: openFd, defaultAttemptDelay: () => 250 }))
+        Context.add(
+          Transport,
+          Transport.of({
+            connect,
+            listen,
+            open: openFd,
+            defaultAttemptDelay: () => 250,
+            startTls: tls.startTls,
+            prepareTls: tls.prepareTls
+          })
+        ),
+        Context.add(TestTls, TestTls.of({ set: (endpoint, peer) => Effect.sync(() => tls.setPeer(endpoint, peer)) }))
       )
     })
   )
@@ -614,4 +629,78 @@ export const layerWith = (options: Options = {}): Layer.Layer<Transport | TestNe
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Transport | TestNetwork> = Layer.orDie(layerWith())
+export const layer: Layer.Layer<Transport | TestNetwork | TestTls> = Layer.orDie(layerWith())
+
+// TLS on the simulated network.
+
+/**
+ * How a scripted TLS peer answers a client's handshake (see `TestTls`).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TlsPeer = testTls.Behaviour
+
+/**
+ * A TLS peer that completes the handshake after `latency`, with the session given (the rest is
+ * TLS 1.3 with the client's first ALPN protocol and its server name).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const tlsSecure = (latency: Duration.DurationInput = 0, session?: Partial<Tls.Session>): TlsPeer => ({
+  _tag: "Secure",
+  latency,
+  session
+})
+
+/**
+ * A TLS peer that fails the handshake after `latency` with Node's `code` (`CERT_HAS_EXPIRED`,
+ * `ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE`, ...), which the client's `TlsError` carries.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const tlsFail = (code: string, latency: Duration.DurationInput = 0): TlsPeer => ({
+  _tag: "Fail",
+  latency,
+  code
+})
+
+/**
+ * A TLS peer that never answers: the handshake runs until a timeout ends it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const tlsSilent: TlsPeer = { _tag: "Silent" }
+
+/**
+ * The TLS side of the simulated network. Handshakes need no certificates there: a client's
+ * handshake with a netfx server that has `tls` runs the simulated protocol over the link (server
+ * name, ALPN selection, a client certificate asked for), and one with an endpoint given a scripted
+ * peer here answers as told, at exact instants on the `Clock`. After the handshake, bytes pass as
+ * they are; `conn.tls` tells the simulated session.
+ *
+ * @example
+ * import { Connection, TestTransport } from "@netfx/core"
+ * import { Effect, Fiber, TestClock, TestContext } from "effect"
+ *
+ * // A handshake that never completes ends with the connect timeout, exactly (time is TestClock's).
+ * const program = Effect.gen(function*() {
+ *   const network = yield* TestTransport.TestNetwork
+ *   const tls = yield* TestTransport.TestTls
+ *   yield* network.set("10.0.0.1:443", TestTransport.accept("20 millis"))
+ *   yield* tls.set("10.0.0.1:443", TestTransport.tlsSilent)
+ *   const fiber = yield* Effect.fork(Connection.connect({ host: "10.0.0.1", port: 443, timeout: "1 second", tls: {} }))
+ *   yield* TestClock.adjust("1 second")
+ *   return yield* Fiber.await(fiber) // TlsError, reason "Timeout", at 1000 ms
+ * }).pipe(Effect.scoped, Effect.provide(TestTransport.layer), Effect.provide(TestContext.TestContext))
+ *
+ * @since 0.1.0
+ * @category services
+ */
+export class TestTls extends Context.Tag("@netfx/core/TestTls")<TestTls, {
+  /** Scripts how the endpoint (`"10.0.0.1:443"`, `"[::1]:443"`, or a path) answers TLS clients from now on. */
+  readonly set: (endpoint: string, peer: TlsPeer) => Effect.Effect<void>
+}>() {}

@@ -11,8 +11,9 @@
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { ListenError, SocketError } from "./NetError.js"
+import type { ListenError, SocketError, TlsError } from "./NetError.js"
 import type { SocketAddress } from "./SocketAddress.js"
+import type * as Tls from "./Tls.js"
 
 /**
  * Where to connect one attempt: an IP address and port (no name: names are resolved before), or
@@ -91,6 +92,8 @@ export interface Handle {
   readonly bufferSize: () => number
   readonly localAddress: () => SocketAddress | string | undefined
   readonly remoteAddress: () => SocketAddress | string | undefined
+  /** The negotiated TLS session, on a handle that `startTls` secured; absent on a plain one. */
+  readonly tls?: Tls.Session | undefined
 }
 
 /**
@@ -114,6 +117,48 @@ export interface ConnectCallbacks {
  * @category models
  */
 export interface PendingConnect {
+  readonly cancel: () => void
+}
+
+/**
+ * A TLS handshake to run over a connected handle, as the client or as the server. The options are
+ * checked; `host` is the name the server's certificate is checked against (the connect's host, or
+ * the address), `servername` what SNI sends (none for an IP literal, or when turned off).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TlsHandshake =
+  | {
+    readonly _tag: "Client"
+    readonly options: Tls.ClientOptions
+    readonly host: string
+    readonly port: number | undefined
+    readonly servername: string | undefined
+  }
+  | { readonly _tag: "Server"; readonly options: Tls.ServerOptions }
+
+/**
+ * What a TLS handshake reports, once: the secured handle (which replaces the plain one, and
+ * belongs to the caller), or why it failed (the socket is then closed). Called as methods, on the
+ * transport's own schedule, never before `startTls` has returned.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TlsCallbacks {
+  readonly onSecure: (handle: Handle) => void
+  readonly onError: (error: TlsError) => void
+}
+
+/**
+ * A TLS handshake in progress; `cancel` abandons it and closes the socket. Once it has reported,
+ * `cancel` does nothing.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PendingTls {
   readonly cancel: () => void
 }
 
@@ -212,4 +257,32 @@ export class Transport extends Context.Tag("@netfx/core/Transport")<Transport, {
     fd: number,
     options: { readonly readable: boolean; readonly writable: boolean }
   ) => Effect.Effect<Handle, SocketError, Scope.Scope>
+  /**
+   * Runs a TLS handshake over a connected handle of this transport and reports the secured handle
+   * that replaces it. The handle is taken over from this call on: nothing more reaches its
+   * listener, and on failure or `cancel` its socket is closed. `unread` is what arrived on it and
+   * was not read (a STARTTLS peer that spoke first): it goes to the handshake. Bytes queued for
+   * writing are written before the handshake starts. The secured handle counts bytes on from the
+   * plain one's counts: application bytes, not TLS records.
+   *
+   * Absent on a transport without TLS: a connect or server with `tls` fails there with
+   * `TlsError` `ERR_TLS_UNAVAILABLE`.
+   */
+  readonly startTls?: (
+    handle: Handle,
+    unread: ReadonlyArray<Uint8Array>,
+    handshake: TlsHandshake,
+    callbacks: TlsCallbacks
+  ) => PendingTls
+  /**
+   * Makes (and keeps, for the same options object) what handshakes with these options need, so
+   * that key material the runtime cannot use fails at once, before any connection: the runtime's
+   * error message, or `undefined` when the options are usable.
+   */
+  readonly prepareTls?: (
+    options: { readonly _tag: "Client"; readonly options: Tls.ClientOptions } | {
+      readonly _tag: "Server"
+      readonly options: Tls.ServerOptions
+    }
+  ) => string | undefined
 }>() {}

@@ -68,6 +68,13 @@ export * as SocketAddress from "./SocketAddress.js"
 export * as TestTransport from "./TestTransport.js"
 
 /**
+ * TLS: client and server options, the negotiated session as data, STARTTLS, session caches.
+ *
+ * @since 0.1.0
+ */
+export * as Tls from "./Tls.js"
+
+/**
  * The service that opens sockets: the only door to the operating system.
  *
  * @since 0.1.0

@@ -223,7 +223,7 @@ describe("PlatformSocket", () => {
   it.live("layer: a failure to connect is netfx's typed error", () =>
     Effect.gen(function*() {
       expectTypeOf(PlatformSocket.layer).returns.toEqualTypeOf<
-        Layer.Layer<Socket.Socket, Connection.ConnectFailure, Transport.Transport>
+        Layer.Layer<Socket.Socket, Connection.ConnectFailure | NetError.TlsError, Transport.Transport>
       >()
       const port = yield* Effect.scoped(Effect.map(nodeServer({ host: "127.0.0.1" }, nodeEcho), (s) => s.port))
       const exit = yield* Effect.exit(

@@ -2,6 +2,7 @@
  * What the suite (the parent process) and a bench worker (a child process) say to each other over
  * the IPC channel of `fork`, and the names both sides share.
  */
+import type { TlsRequest } from "./tls.js"
 
 /** The implementations the suite compares, in the order of the table. */
 export type Implementation = "node:net" | "@netfx/compat" | "@netfx/core" | "NodeSocket"
@@ -70,6 +71,8 @@ export type Request =
   }
   /** Closes what `openIdleWith` opened. */
   | { readonly op: "closeIdleWith" }
+  /** The TLS rows' requests (see `tls.ts`). */
+  | { readonly op: "tls"; readonly request: TlsRequest }
   /** One round of BlockList checks with `rules` rules, for about `millis`: checks per second. */
   | {
     readonly op: "blockList"

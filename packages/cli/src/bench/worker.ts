@@ -135,6 +135,8 @@ const handle = async (request: Request): Promise<unknown> => {
       return null
     case "blockList":
       return (await import("./blockList.js")).measure(request.impl, request.rules, request.millis)
+    case "tls":
+      return (await import("./tls.js")).handle(request.request, clientRound)
   }
 }
 

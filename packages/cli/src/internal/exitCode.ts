@@ -27,6 +27,8 @@ export const ExitCode = {
   Listen: 6,
   /** The demo or the benchmark suite failed. */
   Failed: 7,
+  /** The TLS handshake failed: the certificate was refused, or nothing in common with the peer. */
+  Tls: 8,
   /** A bug: an unexpected failure (please report it). */
   Internal: 70,
   /** Interrupted by Ctrl-C or SIGTERM (except `serve`, which shuts down and exits 0). */
@@ -43,6 +45,7 @@ export const exitCodeTable: NonEmptyReadonlyArray<readonly [code: number, meanin
   [ExitCode.Connection, "the connection failed after it was made (reset, broken pipe)"],
   [ExitCode.Listen, "the server could not listen (address in use, permission denied)"],
   [ExitCode.Failed, "the demo or the benchmark suite failed"],
+  [ExitCode.Tls, "the TLS handshake failed (certificate refused, no protocol in common)"],
   [ExitCode.Internal, "internal error (a bug; please report it)"],
   [ExitCode.Interrupted, "interrupted by Ctrl-C or SIGTERM"]
 ]
@@ -57,7 +60,7 @@ export class CliError extends Data.TaggedError("CliError")<{
 export const usage = (message: string): CliError => new CliError({ message, exitCode: ExitCode.Usage })
 
 /** What can fail while connecting, or on an open connection. */
-export type ConnectionFailure = Connection.ConnectFailure | NetError.ConnectionError
+export type ConnectionFailure = Connection.ConnectFailure | NetError.ConnectionError | NetError.TlsError
 
 /** Maps what `Connection.connect` and an open connection fail with to a message and an exit code. */
 export const fromConnectionFailure = (error: ConnectionFailure): CliError => {
@@ -82,6 +85,11 @@ export const fromConnectionFailure = (error: ConnectionFailure): CliError => {
       break
     case "IdleTimeout":
       return new CliError({ message: error.message, exitCode: ExitCode.Timeout })
+    case "TlsError":
+      return new CliError({
+        message: `TLS: ${error.message} [${error.code}]`,
+        exitCode: error.reason === "Timeout" ? ExitCode.Timeout : ExitCode.Tls
+      })
     case "SocketError":
     case "SocketClosed":
       return new CliError({ message: error.message, exitCode: ExitCode.Connection })

@@ -28,6 +28,7 @@ import type * as Connection from "../Connection.js"
 import type { ConnectionError, InvalidArgument } from "../NetError.js"
 import { IdleTimeout as IdleTimeoutError, SocketClosed, SocketError } from "../NetError.js"
 import type { SocketAddress } from "../SocketAddress.js"
+import type * as Tls from "../Tls.js"
 import type { Handle, HandleEvents } from "../Transport.js"
 import { IdleTimeout } from "./idleTimeout.js"
 import * as ioScheduler from "./ioScheduler.js"
@@ -148,7 +149,8 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   private extra: Extra | undefined = undefined
 
   constructor(
-    private readonly handle: Handle,
+    /** Replaced only by a STARTTLS upgrade (`swapHandle`). */
+    private handle: Handle,
     private readonly options: Options,
     clock: Clock.Clock,
     /** What belongs to this connection; a server's connection's own lazy scope, or the connect's. */
@@ -644,6 +646,42 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
 
   get subscribeIdle(): Effect.Effect<Queue.Dequeue<void>, never, Scope.Scope> {
     return Effect.suspend(() => (this.x.idle ??= new IdleTimeout(this.x.clock, this)).subscribe)
+  }
+
+  // TLS (hooks for `internal/tls.ts`; nothing here runs for a plain connection).
+
+  /** The negotiated TLS session, read from the handle: only a secured handle has one. */
+  get tls(): Tls.Session | undefined {
+    return this.handle.tls
+  }
+
+  /** STARTTLS: whether the connection can be upgraded (open both ways, not failed). @internal */
+  get upgradable(): boolean {
+    return !this.closed && this.failure === undefined && this.closeMode === CloseMode.None &&
+      this.writeState === WriteState.Open && this.readState !== ReadState.Ended
+  }
+
+  /** STARTTLS: what arrived and was not read, taken out of the buffer (it goes to the handshake). @internal */
+  takeUnread(): Array<Uint8Array> {
+    const taken = this.chunks
+    this.chunks = []
+    this.buffered = 0
+    if (this.readState === ReadState.Paused) this.readState = ReadState.Flowing
+    return taken
+  }
+
+  /**
+   * STARTTLS: puts `handle` in place of the current one (which is returned, and no longer listened
+   * to by this connection): the stand-in that holds writes during the handshake, then the secured
+   * handle. The read side's pause carries over.
+   * @internal
+   */
+  swapHandle(handle: Handle): Handle {
+    const old = this.handle
+    this.handle = handle
+    handle.listen(this)
+    if (this.readState === ReadState.Paused) handle.pause()
+    return old
   }
 
   pipe() {

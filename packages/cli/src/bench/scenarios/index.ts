@@ -2,7 +2,8 @@
  * The scenarios, by name, in the order they run. Each is a module of its own; a new scenario is a
  * module here and a name in `scenarioNames`.
  */
-import type { Measured } from "../plan.js"
+import { type Measured, runPlan } from "../plan.js"
+import * as tlsRows from "../tls.js"
 import { blockList } from "./blockList.js"
 import { bothEnds } from "./bothEnds.js"
 import { bulk } from "./bulk.js"
@@ -26,7 +27,8 @@ export const scenarioNames: ReadonlyArray<string> = [
   "connections-dual",
   "memory",
   "both-ends",
-  "blocklist"
+  "blocklist",
+  "tls"
 ]
 
 /** How each scenario runs, by name. */
@@ -37,5 +39,7 @@ export const scenarios: Record<string, (context: Context) => Promise<Array<Measu
   "connections-dual": dual,
   memory,
   "both-ends": bothEnds,
-  blocklist: blockList
+  blocklist: blockList,
+  // The TLS rows (tls.ts), run by the suite's runner.
+  tls: (context) => tlsRows.scenario(context, (plan) => runPlan(plan, context.onProgress))
 }

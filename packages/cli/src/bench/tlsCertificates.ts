@@ -1,0 +1,42 @@
+/**
+ * The certificates of the TLS bench rows: a test CA and a server certificate it signed, for
+ * localhost and 127.0.0.1 (copies of `packages/core/test/fixtures/tls`, made by its
+ * `generate.sh`; valid for 100 years). For benchmarks on loopback only: the key is public.
+ */
+
+/** The CA that signed `cert`. */
+export const ca = `-----BEGIN CERTIFICATE-----
+MIIBlzCCAT2gAwIBAgIUDGU0gg9cm+J7heOvmKpnjLjXT9owCgYIKoZIzj0EAwIw
+GDEWMBQGA1UEAwwNbmV0ZnggdGVzdCBDQTAgFw0yNjExMjcxMDExMjRaGA8yMTI2
+MTEwMzEwMTEyNFowGDEWMBQGA1UEAwwNbmV0ZnggdGVzdCBDQTBZMBMGByqGSM49
+AgEGCCqGSM49AwEHA0IABPReJ8zl5ppTUmyHv3UIZLKg4CzgxBpUhkRqO7LY3jbc
+SMMyEek7A8J5ixIipN1bZ3bcUKDf/gk2Zz7x4JKfRVqjYzBhMB0GA1UdDgQWBBRQ
+eOzo28HI65+PKaEueGNwLKifXzAfBgNVHSMEGDAWgBRQeOzo28HI65+PKaEueGNw
+LKifXzAPBgNVHRMBAf8EBTADAQH/MA4GA1UdDwEB/wQEAwIBBjAKBggqhkjOPQQD
+AgNIADBFAiEAh+s7JXDUiJLrXVfZO3gl4O1Yyn8WgGEaahK7PIXy1u0CIBpAhjJh
+4zrhjlIRtb43b0PZgW7dUDghW1vesUadgSAO
+-----END CERTIFICATE-----
+`
+
+/** The server's certificate. */
+export const cert = `-----BEGIN CERTIFICATE-----
+MIIBtzCCAV2gAwIBAgIUf2PAQB6s2aacLR1mBhU+f3kCSzAwCgYIKoZIzj0EAwIw
+GDEWMBQGA1UEAwwNbmV0ZnggdGVzdCBDQTAgFw0yNjExMjcxMDExMjRaGA8yMTI2
+MTEwMzEwMTEyNFowFDESMBAGA1UEAwwJbG9jYWxob3N0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEtUyb8FUVCdoBHRMWMrPrxYvyT3hHSU4NA0SbGsyK1bWIDaxF
+q/O4noASowBiB2Yy04vWYVpPr5mmYTYFEc1gtqOBhjCBgzAsBgNVHREEJTAjggls
+b2NhbGhvc3SHBH8AAAGHEAAAAAAAAAAAAAAAAAAAAAEwEwYDVR0lBAwwCgYIKwYB
+BQUHAwEwHQYDVR0OBBYEFOc3SyIxSj023+46f4tu9FHLKU9aMB8GA1UdIwQYMBaA
+FFB47Ojbwcjrn48poS54Y3AsqJ9fMAoGCCqGSM49BAMCA0gAMEUCIQDhy+ATfmqc
+rsUvxO1NPtWvSeBQGQSkLoscQ2mblA3kmwIgUj/2pIHBksbz3XgvZGQ9M6knbRO7
+KV9PUDDjRH8ByOE=
+-----END CERTIFICATE-----
+`
+
+/** The server's private key. */
+export const key = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQggkmTASV1Ksq6mvIw
+yOVxqEBnMNTkwWIQE7isxOwNBUShRANCAAS1TJvwVRUJ2gEdExYys+vFi/JPeEdJ
+Tg0DRJsazIrVtYgNrEWr87iegBKjAGIHZjLTi9ZhWk+vmaZhNgURzWC2
+-----END PRIVATE KEY-----
+`
