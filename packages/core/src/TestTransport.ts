@@ -125,6 +125,10 @@ class End implements Handle {
     this.events = events
     this.schedule()
   }
+  /** An in-memory end has no runtime handle to give. */
+  detach(): undefined {
+    return undefined
+  }
   pause() {
     this.paused = true
   }

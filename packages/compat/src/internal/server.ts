@@ -10,21 +10,24 @@ import { Transport } from "@netfx/core/Transport"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
 import { EventEmitter } from "node:events"
 import { getDefaultHighWaterMark } from "node:stream"
 import { BlockList, toCore as blockListToCore } from "../BlockList.js"
 import { isIP } from "../IP.js"
+import { familyName } from "./addressInfo.js"
+import { isPipeName, normalizeArgs, toNumber } from "./connectArgs.js"
+import { nodeMajor } from "./connectArgs.js"
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   ERR_SERVER_ALREADY_LISTEN,
   ERR_SERVER_NOT_RUNNING
 } from "./errors.js"
-import { runNow } from "./runtime.js"
-import { familyName, isPipeName, normalizeArgs, Socket, toNumber } from "./socket.js"
+import { accept } from "./implementation.js"
+import { adoptable } from "./runtimeHandle.js"
+import { isRuntimeServerHandle, listenOnRuntimeHandle } from "./runtimeListener.js"
+import { ScopedRun } from "./scoped.js"
 import { errnoException } from "./systemErrors.js"
 import { validateAbortSignal, validateNumber, validatePort } from "./validators.js"
 
@@ -33,7 +36,10 @@ type Listener_ = (...args: Array<any>) => void
 
 /** A listen failure as Node reports it: `listen EADDRINUSE: address already in use 127.0.0.1:80`. */
 const fromListenError = (error: NetError.ListenError, endpoint: ListenEndpoint): Error => {
-  if (error.code.startsWith("ERR_") && error.cause instanceof Error) return error.cause
+  // A failed lookup of the host is the lookup's own error (`getaddrinfo ENOTFOUND host`).
+  if ((error.code.startsWith("ERR_") || error.syscall === "getaddrinfo") && error.cause instanceof Error) {
+    return error.cause
+  }
   const failure = new Error(error.message) as Error & Record<string, unknown>
   failure.code = error.code
   failure.errno = error.errno
@@ -43,6 +49,14 @@ const fromListenError = (error: NetError.ListenError, endpoint: ListenEndpoint):
   const port = endpoint._tag === "Ipc" ? -1 : error.port
   if (port) failure.port = port
   return failure
+}
+
+/** lib/net.js `listenInCluster`'s key: the address type, the address and the port asked for. */
+const connectionKey = (endpoint: ListenEndpoint, listener: Listener): string => {
+  if (endpoint._tag !== "Tcp" || typeof listener.address === "string") {
+    return endpoint._tag === "Ipc" ? `-1:${endpoint.path}:-1` : "-1:null:-1"
+  }
+  return `${listener.address.family === "ipv6" ? 6 : 4}:${listener.address.address}:${endpoint.port}`
 }
 
 const isListener = (u: unknown): u is Listener =>
@@ -65,10 +79,14 @@ export class Server extends EventEmitter {
   highWaterMark: number
   blockList: BlockList | undefined = undefined
 
+  /** Node's key of what the server listens on: `'6::::PORT'`, `'4:0.0.0.0:PORT'`, `'-1:PATH:-1'`. */
+  _connectionKey: string | undefined = undefined
+
   #isPipe = false
-  #binding: { readonly fiber: Fiber.RuntimeFiber<unknown, unknown>; readonly scope: Scope.CloseableScope } | undefined =
-    undefined
-  #scope: Scope.CloseableScope | undefined = undefined
+  /** The bind in flight, while the core binds (after a lookup of the host). */
+  #binding: ScopedRun<Listener, NetError.ListenError> | undefined = undefined
+  /** The bind whose scope holds the listener. */
+  #bound: ScopedRun<Listener, NetError.ListenError> | undefined = undefined
   #pipeName: string | undefined = undefined
   #unref = false
   #listeningId = 0
@@ -95,7 +113,8 @@ export class Server extends EventEmitter {
         opts.highWaterMark = getDefaultHighWaterMark(false)
       }
     }
-    this.allowHalfOpen = Boolean(opts.allowHalfOpen)
+    // Node keeps the value given (any truthy value means true wherever it is read).
+    this.allowHalfOpen = (opts.allowHalfOpen || false) as boolean
     this.pauseOnConnect = Boolean(opts.pauseOnConnect)
     this.noDelay = Boolean(opts.noDelay)
     this.keepAlive = Boolean(opts.keepAlive)
@@ -125,7 +144,8 @@ export class Server extends EventEmitter {
       undefined
     const handle = (options._handle || options.handle) as unknown
     if (handle) {
-      if (isListener(handle)) return this.#listenOn(handle)
+      if (isListener(handle)) return this.#listenOn(handle, "-1:null:-1")
+      if (adoptable && isRuntimeServerHandle(handle)) return this.#listenOnRuntime(handle, backlogFromArgs)
       options = handle as Record<string, unknown>
     }
     this.#listeningId++
@@ -145,6 +165,10 @@ export class Server extends EventEmitter {
       if (options.host && typeof options.host !== "string") {
         // dns.lookup's own check, thrown out of listen() as in Node.
         throw new ERR_INVALID_ARG_TYPE("hostname", "string", options.host)
+      }
+      if (nodeMajor >= 22 && typeof options.host === "string" && options.host.includes("\0")) {
+        // dns.lookup's check of Node 22+ (Node 20 looks the name up, and fails with ENOTFOUND).
+        throw new ERR_INVALID_ARG_VALUE("hostname", options.host, "must be a string without null bytes")
       }
       const backlog = (options.backlog as number | undefined) || backlogFromArgs || DEFAULT_BACKLOG
       this.#bind({
@@ -186,65 +210,50 @@ export class Server extends EventEmitter {
   }
 
   /** `listen(otherServer)`: takes over another compat server's listening socket, as Node does. */
-  #listenOn(listener: Listener): this {
+  #listenOn(listener: Listener, key: string): this {
     this.#isPipe = typeof listener.address === "string"
     if (this.#isPipe && listener.address !== "") this.#pipeName = listener.address as string
-    this.#started(listener, undefined)
+    this.#started(listener, undefined, key)
     return this
   }
 
+  /** `listen(nodeServer)` or `listen(nodeServer._handle)`: the runtime's handle, taken over as Node does. */
+  #listenOnRuntime(handle: Parameters<typeof listenOnRuntimeHandle>[0], backlog: number | undefined): this {
+    const listener = listenOnRuntimeHandle(handle, backlog || DEFAULT_BACKLOG)
+    if (!isListener(listener)) {
+      const error = Object.assign(errnoException(listener.code, listener.errno, "listen"), { address: null })
+      process.nextTick(() => this.emit("error", error))
+      return this
+    }
+    return this.#listenOn(listener, "-1:null:-1")
+  }
+
   #bind(endpoint: ListenEndpoint): void {
-    const scope = Effect.runSync(Scope.make())
     const id = this.#listeningId
     this.#isPipe = endpoint._tag === "Ipc"
-    let result: Exit.Exit<Listener, NetError.ListenError> | undefined
-    let synchronous = true
-    const fiber = runNow(
-      Effect.flatMap(Transport, (transport) => transport.listen(endpoint)).pipe(
-        Scope.extend(scope),
-        Effect.exit,
-        Effect.map((exit) => {
-          if (synchronous) result = exit
-          else if (this.#binding?.scope === scope) this.#afterBind(id, scope, endpoint, exit)
-          else Effect.runFork(Scope.close(scope, Exit.void))
-        })
-      )
-    )
-    synchronous = false
-    if (result !== undefined) {
-      // Bound at once, as Node binds: the address is readable as soon as listen() returns.
-      this.#afterBind(id, scope, endpoint, result)
-    } else {
-      this.#binding = { fiber, scope }
-    }
+    const run = new ScopedRun<Listener, NetError.ListenError>()
+    this.#binding = run
+    // Node binds at once unless the host needs a lookup: then the address is readable as soon as
+    // listen() returns (`onExit` runs before `start` returns).
+    run.start(Effect.flatMap(Transport, (transport) => transport.listen(endpoint)), {
+      keep: true,
+      isCurrent: () => this.#binding === run && id === this.#listeningId,
+      onExit: (exit) => {
+        this.#binding = undefined
+        if (Exit.isSuccess(exit)) return this.#started(exit.value, run, connectionKey(endpoint, exit.value))
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isNone(failure)) return
+        const error = fromListenError(failure.value, endpoint)
+        process.nextTick(() => this.emit("error", error))
+      }
+    })
   }
 
-  #afterBind(
-    id: number,
-    scope: Scope.CloseableScope,
-    endpoint: ListenEndpoint,
-    exit: Exit.Exit<Listener, NetError.ListenError>
-  ): void {
-    this.#binding = undefined
-    if (id !== this.#listeningId) {
-      Effect.runFork(Scope.close(scope, Exit.void))
-      return
-    }
-    if (Exit.isFailure(exit)) {
-      Effect.runFork(Scope.close(scope, Exit.void))
-      const failure = Cause.failureOption(exit.cause)
-      if (Option.isNone(failure)) return
-      const error = fromListenError(failure.value, endpoint)
-      process.nextTick(() => this.emit("error", error))
-      return
-    }
-    this.#started(exit.value, scope)
-  }
-
-  #started(listener: Listener, scope: Scope.CloseableScope | undefined): void {
+  #started(listener: Listener, bound: ScopedRun<Listener, NetError.ListenError> | undefined, key: string): void {
     this._handle = listener
+    this._connectionKey = key
     if (typeof listener.address === "string" && listener.address === "") this.#isPipe = true
-    this.#scope = scope
+    this.#bound = bound
     if (this.#unref) listener.unref()
     const pipe = this.#isPipe
     listener.listen({
@@ -288,16 +297,18 @@ export class Server extends EventEmitter {
         }
       }
     }
-    const socket = Socket.fromAccepted({ handle, pauseOnCreate: this.pauseOnConnect, pipe }, {
+    const socket = accept(handle, pipe, {
       allowHalfOpen: this.allowHalfOpen,
-      readableHighWaterMark: this.highWaterMark,
-      writableHighWaterMark: this.highWaterMark
+      pauseOnCreate: this.pauseOnConnect,
+      highWaterMark: this.highWaterMark
     })
+    if (socket === undefined) return
     if (this.noDelay) socket.setNoDelay(true)
     if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000)
     this._connections++
-    socket.server = this
-    socket._server = this
+    const owned = socket as typeof socket & { server: unknown; _server: unknown }
+    owned.server = this
+    owned._server = this
     this.emit("connection", socket)
   }
 
@@ -323,14 +334,14 @@ export class Server extends EventEmitter {
     if (binding !== undefined) {
       this.#binding = undefined
       this.#listeningId++
-      runNow(Fiber.interrupt(binding.fiber).pipe(Effect.zipRight(Scope.close(binding.scope, Exit.void))))
+      binding.cancel()
     }
     const listener = this._handle
     if (listener !== null) {
       this._handle = null
-      const scope = this.#scope
-      this.#scope = undefined
-      if (scope !== undefined) Effect.runSync(Scope.close(scope, Exit.void))
+      const bound = this.#bound
+      this.#bound = undefined
+      if (bound !== undefined) bound.close()
       else listener.close()
     }
     this._emitCloseIfDrained()

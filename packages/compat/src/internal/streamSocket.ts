@@ -6,95 +6,35 @@
  * (`readStart`, `writeBuffer`, `shutdown`, `close`), this calls the core handle (`resume`, `write`,
  * `end`, `destroy`), so that events, their order and the properties a program can read are Node's.
  */
-import { Connection, type NetError, type Resolver, type SocketAddress } from "@netfx/core"
+import type { NetError } from "@netfx/core"
 import { type Handle, type HandleEvents, Transport } from "@netfx/core/Transport"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import * as dns from "node:dns"
 import { Duplex } from "node:stream"
-import { BlockList, toCore as blockListToCore } from "../BlockList.js"
-import { isIP } from "../IP.js"
-import * as autoSelect from "./autoSelect.js"
+import { BlockList } from "../BlockList.js"
+import { type AddressInfo, addressInfo } from "./addressInfo.js"
+import { connectArgs } from "./connectArgs.js"
 import {
   AbortError,
-  ERR_INVALID_ADDRESS_FAMILY,
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   ERR_INVALID_HANDLE_TYPE,
-  ERR_INVALID_IP_ADDRESS,
-  ERR_IP_BLOCKED,
   ERR_MISSING_ARGS,
   ERR_OUT_OF_RANGE,
   ERR_SOCKET_CLOSED,
   ERR_SOCKET_CLOSED_BEFORE_CONNECTION
 } from "./errors.js"
-import { runNow, runSyncExit } from "./runtime.js"
-import { exceptionWithHostPort, fromConnectError, fromSocketError } from "./systemErrors.js"
-import {
-  validateAbortSignal,
-  validateBoolean,
-  validateFunction,
-  validateInt32,
-  validateNumber,
-  validatePort,
-  validateString
-} from "./validators.js"
+import { PendingConnect, startConnect } from "./pendingConnect.js"
+import { runSyncExit } from "./runtime.js"
+import { fromSocketError } from "./systemErrors.js"
+import { validateAbortSignal, validateFunction, validateInt32, validateNumber } from "./validators.js"
 
 type Callback = (error?: Error | null) => void
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- event listeners take any arguments, as in Node
-type Listener = (...args: Array<any>) => void
-
-/** Marks an argument list that `normalizeArgs` already normalised (Node's `normalizedArgsSymbol`). */
-export const normalizedArgs = Symbol("normalizedArgs")
-
-/** What `connect()` was given, as lib/net.js reads it. */
-export interface ConnectOptions {
-  readonly [key: string]: unknown
-  readonly port?: unknown
-  readonly host?: unknown
-  readonly path?: unknown
-}
-
-export type NormalizedArgs = [ConnectOptions, Listener | null] & { [normalizedArgs]?: true }
-
-/** lib/net.js `toNumber`: a non-negative number, or `false`. */
-export const toNumber = (x: unknown): number | false => {
-  const n = Number(x)
-  return n >= 0 ? n : false
-}
-/** lib/net.js `isPipeName`: a string that is not a number names a pipe (a Unix socket). */
-export const isPipeName = (s: unknown): s is string => typeof s === "string" && toNumber(s) === false
-
-/** lib/net.js `normalizeArgs`: `(options[, cb])`, `(path[, cb])` or `([port][, host][, cb])`. */
-export const normalizeArgs = (args: ReadonlyArray<unknown>): NormalizedArgs => {
-  let normalized: NormalizedArgs
-  if (args.length === 0) {
-    normalized = [{}, null]
-  } else {
-    const arg0 = args[0]
-    let options: Record<string, unknown> = {}
-    if (typeof arg0 === "object" && arg0 !== null) {
-      options = arg0 as Record<string, unknown>
-    } else if (isPipeName(arg0)) {
-      options.path = arg0
-    } else {
-      options.port = arg0
-      if (args.length > 1 && typeof args[1] === "string") options.host = args[1]
-    }
-    const cb = args[args.length - 1]
-    normalized = [options, typeof cb === "function" ? cb as Listener : null]
-  }
-  normalized[normalizedArgs] = true
-  return normalized
-}
 
 const TIMEOUT_MAX = 2 ** 31 - 1
-
-const nodeMajor = Number(process.versions.node.split(".")[0])
 
 /** lib/internal/timers.js `getTimerDuration`. */
 const getTimerDuration = (msecs: unknown, name: string): number => {
@@ -108,46 +48,6 @@ const getTimerDuration = (msecs: unknown, name: string): number => {
     return TIMEOUT_MAX
   }
   return value
-}
-
-/** Node's name of an address family: `'IPv4'` or `'IPv6'`. */
-export const familyName = (address: SocketAddress.SocketAddress): "IPv4" | "IPv6" =>
-  address.family === "ipv6" ? "IPv6" : "IPv4"
-
-/** The address record Node reads from getsockname/getpeername. */
-interface AddressInfo {
-  readonly address?: string
-  readonly family?: string
-  readonly port?: number
-}
-
-const addressInfo = (address: SocketAddress.SocketAddress | string | undefined): AddressInfo =>
-  address === undefined || typeof address === "string"
-    ? {}
-    : { address: address.address, family: familyName(address), port: address.port }
-
-/** How a socket's connection failed, as Node reports it. */
-const fromConnectFailure = (failure: Connection.ConnectFailure): Error => {
-  switch (failure._tag) {
-    case "ConnectError":
-      return fromConnectError(failure)
-    case "AllAttemptsFailed": {
-      const errors = failure.attempts.map((attempt) => fromConnectError(attempt.error))
-      const aggregate = new AggregateError(errors, "") as AggregateError & { code?: unknown }
-      aggregate.code = (errors[0] as Error & { code?: unknown }).code
-      return aggregate
-    }
-    case "Blocked":
-      return new ERR_IP_BLOCKED(failure.addresses[0] ?? failure.host)
-    case "ResolveError":
-      if (failure.cause instanceof Error) return failure.cause
-      if (failure.code === "ERR_INVALID_IP_ADDRESS") return new ERR_INVALID_IP_ADDRESS(String(failure.address))
-      return exceptionWithHostPort(failure.code, failure.errno, failure.syscall ?? "getaddrinfo", failure.hostname, 0)
-    case "SocketError":
-      return fromSocketError(failure)
-    default:
-      return Object.assign(new Error(failure.message), { code: (failure as { code?: unknown }).code })
-  }
 }
 
 /** What a socket was created with, besides the stream options. */
@@ -191,8 +91,6 @@ export class Socket extends Duplex {
   #opened = false
   #reading = false
   #scope: Scope.CloseableScope | undefined = undefined
-  #fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  #connectId = 0
   #peername: AddressInfo | undefined = undefined
   #sockname: AddressInfo | undefined = undefined
   #bytesRead = 0
@@ -405,10 +303,7 @@ export class Socket extends Duplex {
   // ---------------------------------------------------------------- connect
 
   connect(...args: Array<unknown>): this {
-    const normalized: NormalizedArgs = Array.isArray(args[0]) && (args[0] as NormalizedArgs)[normalizedArgs]
-      ? args[0] as NormalizedArgs
-      : normalizeArgs(args)
-    const [options, cb] = normalized
+    const [options, cb] = connectArgs(args)
     if (options.port === undefined && options.path == null) throw new ERR_MISSING_ARGS("options", "port", "path")
     // Node 20-24 revive a socket whose signal was aborted before connect() and connect it anyway
     // after its AbortError and 'close' (or crash on its missing handle); it stays destroyed here.
@@ -426,232 +321,34 @@ export class Socket extends Duplex {
     if (cb !== null) this.once("connect", cb)
     this.#refreshTimer()
     this.connecting = true
-    if (path) {
-      validateString(path, "options.path")
-      this.#dial({ path })
-    } else {
-      this.#lookupAndConnect(options)
-    }
+    startConnect(options, this.blockList, () => this.#begin())
     return this
   }
 
-  #lookupAndConnect(options: ConnectOptions): void {
-    const localAddress = options.localAddress as string | undefined
-    const localPort = options.localPort as number | undefined
-    const host = (options.host as string | undefined) || "localhost"
-    let port = options.port
-    if (localAddress && !isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(String(localAddress))
-    if (localPort) validateNumber(localPort, "options.localPort")
-    if (port !== undefined) {
-      if (typeof port !== "number" && typeof port !== "string") {
-        throw new ERR_INVALID_ARG_TYPE("options.port", ["number", "string"], port)
-      }
-      validatePort(port)
-    }
-    port = (port as number) | 0
-    let autoSelectFamily = options.autoSelectFamily
-    if (autoSelectFamily != null) validateBoolean(autoSelectFamily, "options.autoSelectFamily")
-    else autoSelectFamily = autoSelect.getFamily()
-    let attemptTimeout = options.autoSelectFamilyAttemptTimeout
-    if (attemptTimeout != null) {
-      validateInt32(attemptTimeout, "options.autoSelectFamilyAttemptTimeout", 1)
-      if (attemptTimeout < 10) attemptTimeout = 10
-    } else {
-      attemptTimeout = autoSelect.getAttemptTimeout()
-    }
-    const policy = options.autoSelectFamilyPolicy === undefined
-      ? autoSelect.getPolicy()
-      : autoSelect.validatePolicy(options.autoSelectFamilyPolicy, "options.autoSelectFamilyPolicy")
-
-    const common = {
-      host,
-      port: port as number,
-      ...(localAddress ? { localAddress } : {}),
-      ...(localPort ? { localPort } : {}),
-      ...(this.blockList === undefined ? {} : { blockList: blockListToCore(this.blockList) })
-    }
-    if (typeof host !== "string") {
-      // Node 22+ checks the option itself; Node 20 leaves it to dns.lookup's own check.
-      if (nodeMajor >= 22) throw new ERR_INVALID_ARG_TYPE("options.host", "string", host)
-      if (options.lookup == null) throw new ERR_INVALID_ARG_TYPE("hostname", "string", host)
-    }
-    if (isIP(host)) {
-      // An IP literal skips the lookup; Node connects on the next tick.
-      process.nextTick(() => {
-        if (this.connecting) this.#dial({ ...common, autoSelectFamily: false })
-      })
-      return
-    }
-
-    const lookup = options.lookup != null
-      ? validateFunction(options.lookup, "options.lookup") as Listener
-      : dns.lookup as unknown as Listener
-    const family = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family
-    const dnsopts: Record<string, unknown> = { family, hints: (options.hints as number | undefined) || 0 }
-    if (process.platform !== "win32" && family !== 4 && family !== 6 && dnsopts.hints === 0) {
-      dnsopts.hints = dns.ADDRCONFIG
-    }
-    const multiple = family !== 4 && family !== 6 && !localAddress && autoSelectFamily
-    if (multiple) dnsopts.all = true
-    // The lookup runs in the core's resolver step; this wrapper calls the function as Node does and
-    // emits 'lookup' as Node does. A function that throws at once throws out of connect(), as in Node.
-    let syncThrow: { error: unknown } | undefined
-    let inConnect = true
-    const id = this.#connectId + 1
-    const nodeLookup: Resolver.NodeLookupFunction = (hostname, _options, callback) => {
-      try {
-        lookup(hostname, dnsopts, (err: Error | null, address: unknown, addressType: unknown) => {
-          if (this.#connectId !== id || !this.connecting) return
-          if (err) {
-            this.emit("lookup", err, undefined, undefined, hostname)
-          } else if (Array.isArray(address)) {
-            for (const entry of address as Array<{ address: string; family: number }>) {
-              this.emit("lookup", null, entry.address, entry.family, hostname)
-              if (!this.connecting) return
-            }
-            const valid = new Set(
-              (address as Array<{ address: string; family: number }>)
-                .filter((a) => isIP(a.address) && (a.family === 4 || a.family === 6))
-                .map((a) => a.address)
-            )
-            this.#racing = valid.size > 1
-            if (valid.size === 0 && address.length > 0) {
-              const first = address[0] as { address: unknown; family: unknown }
-              if (isIP(first.address as string)) {
-                return this.#failSoon(new ERR_INVALID_ADDRESS_FAMILY(first.family, options.host, options.port))
-              }
-            }
-          } else {
-            this.emit("lookup", err, address, addressType, hostname)
-            if (!this.connecting) return
-            if (isIP(address as string) && addressType !== 4 && addressType !== 6) {
-              return this.#failSoon(new ERR_INVALID_ADDRESS_FAMILY(addressType, options.host, options.port))
-            }
-          }
-          callback(err, address as string, addressType as number)
-        })
-      } catch (error) {
-        if (inConnect) {
-          // Thrown out of connect() below; whatever the core makes of it is dropped.
-          syncThrow = { error }
-          this.#connectId++
-        }
-        throw error
-      }
-    }
-    this.#racing = false
-    this.#dial({
-      ...common,
-      family: multiple ? 0 : family === 4 || family === 6 ? family : 0,
-      lookup: nodeLookup,
-      autoSelectFamily: Boolean(multiple),
-      autoSelectFamilyPolicy: policy,
-      autoSelectFamilyAttemptDelay: attemptTimeout as number
+  #begin(): PendingConnect<Handle> {
+    this.#pending?.cancel()
+    const pending = new PendingConnect<Handle>(this, {
+      dial: (handle) => handle,
+      keep: true,
+      current: () => this.#pending,
+      connected: (handle, pending) => this.#connected(handle, pending)
     })
-    inConnect = false
-    if (syncThrow !== undefined) {
-      this.#cancelDial()
-      this.connecting = false
-      throw syncThrow.error
-    }
+    this.#pending = pending
+    return pending
   }
 
-  #racing = false
-  #dialPath: string | undefined = undefined
-  #dialPort: number | undefined = undefined
+  /** The pending connect while connecting; the one whose scope holds the connection after. */
+  #pending: PendingConnect<Handle> | undefined = undefined
+  #connection: PendingConnect<Handle> | undefined = undefined
 
-  #failSoon(error: Error): void {
-    this.#cancelDial()
-    process.nextTick(() => this.destroy(error))
-  }
-
-  #onConnectEvent(event: Connection.ConnectEvent): void {
-    if (!this.connecting) return
-    switch (event._tag) {
-      case "Attempt":
-        // Node lists the attempts only when it races (more than one address).
-        if (this.#racing) {
-          if (this.autoSelectFamilyAttemptedAddresses === undefined) this.autoSelectFamilyAttemptedAddresses = []
-          this.autoSelectFamilyAttemptedAddresses.push(`${event.address}:${event.port}`)
-        }
-        this.emit("connectionAttempt", event.address, event.port, event.family)
-        break
-      case "AttemptFailed":
-        this.emit("connectionAttemptFailed", event.address, event.port, event.family, fromConnectError(event.error))
-        break
-      case "AttemptTimeout":
-        this.emit("connectionAttemptTimeout", event.address, event.port, event.family)
-        break
-    }
-  }
-
-  #dial(options: Connection.ConnectOptions): void {
-    const id = ++this.#connectId
-    this.#cancelDial()
-    const scope = Effect.runSync(Scope.make())
-    this.#scope = scope
-    this.#dialPort = "port" in options ? options.port : undefined
-    if ("path" in options) {
-      this.#dialPath = options.path
-    } else {
-      this.#dialPath = undefined
-      ;(options as { onEvent?: unknown }).onEvent = (event: Connection.ConnectEvent) => this.#onConnectEvent(event)
-    }
-    this.#fiber = runNow(
-      Connection.dial(options).pipe(
-        Scope.extend(scope),
-        Effect.exit,
-        Effect.flatMap((exit) => Effect.sync(() => this.#afterConnect(id, scope, exit)))
-      )
-    )
-  }
-
-  #cancelDial(): void {
-    const fiber = this.#fiber
-    const scope = this.#scope
-    this.#fiber = undefined
-    if (fiber !== undefined) runNow(Fiber.interrupt(fiber))
-    if (scope !== undefined && this.#handle === undefined) {
-      this.#scope = undefined
-      runNow(Scope.close(scope, Exit.void))
-    }
-  }
-
-  #afterConnect(id: number, scope: Scope.CloseableScope, exit: Exit.Exit<Handle, Connection.ConnectFailure>): void {
-    if (id !== this.#connectId || this.destroyed) {
-      Effect.runFork(Scope.close(scope, Exit.void))
-      return
-    }
-    this.#fiber = undefined
-    if (Exit.isFailure(exit)) {
-      const failure = Cause.failureOption(exit.cause)
-      this.#scope = undefined
-      Effect.runFork(Scope.close(scope, Exit.void))
-      if (Option.isNone(failure)) return
-      if (failure.value._tag === "Blocked") return this.#blocked(failure.value.addresses, this.#dialPort)
-      const error = fromConnectFailure(failure.value)
-      // Node reports a failed Unix socket connect as a failed attempt too (no port, no family).
-      if (this.#dialPath !== undefined) {
-        this.emit("connectionAttemptFailed", this.#dialPath, undefined, undefined, error)
-      }
-      if (this.destroyed) return
-      this.destroy(error)
-      return
-    }
-    const handle = exit.value
+  #connected(handle: Handle, pending: PendingConnect<Handle>): void {
+    this.#pending = undefined
+    this.#connection = pending
     this.connecting = false
     this.#sockname = undefined
     this.#attach(handle)
-    if (this.autoSelectFamilyAttemptedAddresses !== undefined) {
-      // The winner is the last address tried; under the staggered race it may be an earlier one.
-      const remote = handle.remoteAddress()
-      if (remote !== undefined && typeof remote !== "string") {
-        const winner = `${remote.address}:${remote.port}`
-        const list = this.autoSelectFamilyAttemptedAddresses
-        const at = list.lastIndexOf(winner)
-        if (at !== -1 && at !== list.length - 1) list.push(...list.splice(at, 1))
-      }
-    }
+    const remote = handle.remoteAddress()
+    if (remote !== undefined && typeof remote !== "string") pending.settleAttempts(remote.address, remote.port)
     this.#refreshTimer()
     if (this.#noDelay) handle.setNoDelay(true)
     if (this.#keepAlive) handle.setKeepAlive(true, this.#keepAliveInitialDelay * 1000)
@@ -660,35 +357,6 @@ export class Socket extends Duplex {
     this.emit("connect")
     this.emit("ready")
     if (!this.isPaused()) this.read(0)
-  }
-
-  /**
-   * Every address is blocked. Node (22.13+) reports a lone address as an attempt that failed with
-   * ERR_IP_BLOCKED, and a race of blocked addresses as an AggregateError of them, in race order.
-   */
-  #blocked(addresses: ReadonlyArray<string>, port: number | undefined): void {
-    const unique = [...new Set(addresses)]
-    if (this.#racing && unique.length > 1) {
-      const candidates = unique.map((address) => ({ address, family: isIP(address) as 4 | 6 }))
-      const first = candidates[0]!.family
-      const ordered: Array<string> = []
-      const same = candidates.filter((c) => c.family === first)
-      const other = candidates.filter((c) => c.family !== first)
-      while (same.length > 0 || other.length > 0) {
-        if (same.length > 0) ordered.push(same.shift()!.address)
-        if (other.length > 0) ordered.push(other.shift()!.address)
-      }
-      this.autoSelectFamilyAttemptedAddresses = []
-      const errors = ordered.map((address) => new ERR_IP_BLOCKED(address))
-      const aggregate = new AggregateError(errors, "") as AggregateError & { code?: unknown }
-      aggregate.code = errors[0]!.code
-      this.destroy(aggregate)
-      return
-    }
-    const address = unique[0]!
-    this.emit("connectionAttempt", address, port, isIP(address))
-    if (this.destroyed) return
-    this.destroy(new ERR_IP_BLOCKED(address))
   }
 
   #attach(handle: Handle): void {
@@ -896,12 +564,16 @@ export class Socket extends Duplex {
       const scope = this.#scope
       this.#scope = undefined
       if (scope !== undefined) Effect.runSync(Scope.close(scope, Exit.void))
+      const connection = this.#connection
+      this.#connection = undefined
+      connection?.close()
       cb(exception)
     } else if (this.#opened) {
       // Still connecting: abandon the attempt; Node's handle close reports 'close' a turn later.
       this.#opened = false
-      this.#connectId++
-      this.#cancelDial()
+      const pending = this.#pending
+      this.#pending = undefined
+      pending?.cancel()
       cb(exception)
       setImmediate(() => this.emit("close", hadError))
     } else {
