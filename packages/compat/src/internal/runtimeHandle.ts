@@ -53,6 +53,8 @@ interface Symbols {
   readonly setKeepAlive: symbol | undefined
   readonly setKeepAliveInitialDelay: symbol | undefined
   readonly setTOS: symbol | undefined
+  readonly bytesRead: symbol | undefined
+  readonly bytesWritten: symbol | undefined
 }
 
 let symbols: Symbols | undefined
@@ -68,10 +70,23 @@ const socketSymbols = (): Symbols => {
       setNoDelay: named(probe, "kSetNoDelay"),
       setKeepAlive: named(probe, "kSetKeepAlive"),
       setKeepAliveInitialDelay: named(probe, "kSetKeepAliveInitialDelay"),
-      setTOS: named(probe, "kSetTOS")
+      setTOS: named(probe, "kSetTOS"),
+      bytesRead: named(probe, "kBytesRead"),
+      bytesWritten: named(probe, "kBytesWritten")
     }
   }
   return symbols
+}
+
+/**
+ * What Node's socket reports while it connects: the counters of the handle it has just made (0),
+ * not those of its previous connection (lib/net.js reads `bytesRead` and `bytesWritten` from the
+ * handle while there is one).
+ */
+export const resetByteCounts = (socket: RuntimeSocket): void => {
+  const { bytesRead, bytesWritten } = socketSymbols()
+  if (bytesRead !== undefined) socket[bytesRead] = 0
+  if (bytesWritten !== undefined) socket[bytesWritten] = 0
 }
 
 /**

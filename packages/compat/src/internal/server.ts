@@ -142,7 +142,8 @@ export class Server extends EventEmitter {
     if (this.#binding !== undefined) return this
     const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]) ||
       undefined
-    const handle = (options._handle || options.handle) as unknown
+    const handle =
+      (options._handle || options.handle || (isRuntimeServerHandle(options) ? options : undefined)) as unknown
     if (handle) {
       if (isListener(handle)) return this.#listenOn(handle, "-1:null:-1")
       if (adoptable && isRuntimeServerHandle(handle)) return this.#listenOnRuntime(handle, backlogFromArgs)

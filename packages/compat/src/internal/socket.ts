@@ -22,6 +22,7 @@ import {
   afterConnect,
   connectingHandle,
   prepareUserBuffer,
+  resetByteCounts,
   type RuntimeHandle,
   type RuntimeSocket
 } from "./runtimeHandle.js"
@@ -138,7 +139,11 @@ export class Socket extends net.Socket {
     }
     const path = options.path
     this[kPipe] = Boolean(path)
-    if (self._handle === null) prepareUserBuffer(self)
+    if (self._handle === null) {
+      // Where Node makes the handle it connects (lib/net.js `initSocketHandle`).
+      prepareUserBuffer(self)
+      resetByteCounts(self)
+    }
     if (cb !== null) this.once("connect", cb)
     self._unrefTimer()
     self.connecting = true
