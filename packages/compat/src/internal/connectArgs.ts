@@ -4,7 +4,7 @@
  */
 import { isIP } from "../IP.js"
 import * as autoSelect from "./autoSelect.js"
-import { ERR_INVALID_ARG_TYPE, ERR_INVALID_IP_ADDRESS } from "./errors.js"
+import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_INVALID_IP_ADDRESS } from "./errors.js"
 import { validateBoolean, validateInt32, validateNumber, validatePort } from "./validators.js"
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event listeners take any arguments, as in Node
@@ -70,6 +70,8 @@ export interface TcpRequest {
   readonly port: number
   readonly localAddress: string | undefined
   readonly localPort: number | undefined
+  /** `localPort` as given: Node names it so in a failed connect's error. */
+  readonly givenLocalPort: number | undefined
   readonly autoSelectFamily: boolean
   readonly attemptTimeout: number
   readonly policy: autoSelect.AutoSelectFamilyPolicy
@@ -81,8 +83,13 @@ export interface TcpRequest {
  */
 export const tcpRequest = (options: ConnectOptions): TcpRequest => {
   const host = (options.host as string | undefined) || "localhost"
-  // Node 22+ checks the option itself; Node 20 leaves it to dns.lookup's own check (see lookup.ts).
-  if (nodeMajor >= 22 && typeof host !== "string") throw new ERR_INVALID_ARG_TYPE("options.host", "string", host)
+  // Node 22+ checks the option itself, first; Node 20 leaves it to dns.lookup's own check (see lookup.ts).
+  if (nodeMajor >= 22) {
+    if (typeof host !== "string") throw new ERR_INVALID_ARG_TYPE("options.host", "string", host)
+    if (host.includes("\0")) {
+      throw new ERR_INVALID_ARG_VALUE("options.host", host, "must be a string without null bytes")
+    }
+  }
   const localAddress = options.localAddress as string | undefined
   const localPort = options.localPort as number | undefined
   let port = options.port
@@ -111,9 +118,11 @@ export const tcpRequest = (options: ConnectOptions): TcpRequest => {
   return {
     host,
     port: port as number,
-    // Node binds only to what is set (a localPort of 0 or less is no binding).
     localAddress: localAddress || undefined,
-    localPort: localPort || undefined,
+    // Node binds the handle to `localPort` as libuv takes it: a C int made a 16-bit port (-1 binds
+    // port 65535, 1.5 port 1); 0 or none lets the system choose.
+    localPort: localPort ? (localPort | 0) & 0xffff || undefined : undefined,
+    givenLocalPort: localPort || undefined,
     autoSelectFamily: autoSelectFamily as boolean,
     attemptTimeout: attemptTimeout as number,
     policy

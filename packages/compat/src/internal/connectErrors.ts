@@ -7,7 +7,7 @@ import { isIP } from "../IP.js"
 import { ERR_INVALID_IP_ADDRESS, ERR_IP_BLOCKED } from "./errors.js"
 import { exceptionWithHostPort, fromConnectError, fromSocketError } from "./systemErrors.js"
 
-/** Where a connect was bound (`localAddress` + `localPort`), which Node names in its errors. */
+/** Where a connect was bound (`localAddress`, `localPort` as given), which Node names in its errors. */
 export interface LocalBinding {
   readonly localAddress: string | undefined
   readonly localPort: number | undefined
@@ -26,12 +26,14 @@ export const aggregate = (errors: ReadonlyArray<Error>): AggregateError => {
  * (lib/net.js `afterConnect`).
  */
 export const fromAttemptError = (error: Connection.ConnectFailure & { _tag: "ConnectError" }, local?: LocalBinding) => {
-  if (local === undefined || !local.localAddress || !local.localPort) return fromConnectError(error)
-  const details = `${local.localAddress}:${local.localPort}`
+  if (local === undefined || !local.localPort) return fromConnectError(error)
+  // Node binds the unspecified address of the attempt's family when only a port is given.
+  const localAddress = local.localAddress ?? (isIP(error.address ?? "") === 6 ? "::" : "0.0.0.0")
+  const details = `${localAddress}:${local.localPort}`
   const failure = exceptionWithHostPort(error.code, error.errno, error.syscall, error.address, error.port, details) as
     & Error
     & Record<string, unknown>
-  failure.localAddress = local.localAddress
+  failure.localAddress = localAddress
   failure.localPort = local.localPort
   return failure
 }

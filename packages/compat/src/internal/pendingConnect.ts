@@ -7,9 +7,9 @@
  */
 import { Connection } from "@netfx/core"
 import type { BlockList as CoreBlockList, Resolver } from "@netfx/core"
-import type { Handle, Transport } from "@netfx/core/Transport"
+import { type Handle, Transport } from "@netfx/core/Transport"
 import * as Cause from "effect/Cause"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -20,6 +20,7 @@ import { fromAttemptError, fromConnectFailure, type LocalBinding } from "./conne
 import { ERR_IP_BLOCKED } from "./errors.js"
 import { lookupStep } from "./lookup.js"
 import { ScopedRun } from "./scoped.js"
+import { exceptionWithHostPort } from "./systemErrors.js"
 import { validateString } from "./validators.js"
 
 /**
@@ -96,7 +97,9 @@ export class PendingConnect<A> {
   /** A Unix domain socket. */
   connectIpc(path: string): void {
     this.#path = path
-    this.#start({ path })
+    // The runtime's own connect, with nothing to resolve or race: a path the system cannot take
+    // (too long, say) fails as the runtime fails it, which differs between Node versions.
+    this.#start(Effect.flatMap(Transport, (transport) => transport.connect({ _tag: "Ipc", path })))
     this.#inConnect = false
   }
 
@@ -106,7 +109,7 @@ export class PendingConnect<A> {
    */
   connectTcp(options: ConnectOptions, request: TcpRequest, blockList: CoreBlockList.BlockList | undefined): void {
     this.#port = request.port
-    this.#local = request
+    this.#local = { localAddress: request.localAddress, localPort: request.givenLocalPort }
     const common = {
       host: request.host,
       port: request.port,
@@ -117,7 +120,7 @@ export class PendingConnect<A> {
     }
     if (isIP(request.host)) {
       process.nextTick(() => {
-        if (this.live()) this.#start({ ...common, autoSelectFamily: false })
+        if (this.live()) this.#start(Connection.dial({ ...common, autoSelectFamily: false }))
       })
       this.#inConnect = false
       return
@@ -140,14 +143,14 @@ export class PendingConnect<A> {
       request.localAddress,
       request.autoSelectFamily
     )
-    this.#start({
+    this.#start(Connection.dial({
       ...common,
       family: step.family,
       lookup: step.lookup,
       autoSelectFamily: step.all,
       autoSelectFamilyPolicy: request.policy,
       autoSelectFamilyAttemptDelay: request.attemptTimeout
-    })
+    }))
     this.#inConnect = false
     const thrown = this.#thrown
     if (thrown !== undefined) {
@@ -156,8 +159,8 @@ export class PendingConnect<A> {
     }
   }
 
-  #start(options: Connection.ConnectOptions): void {
-    this.#run.start(this.dialer.dial(Connection.dial(options)), {
+  #start(dial: Effect.Effect<Handle, Connection.ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>): void {
+    this.#run.start(this.dialer.dial(dial), {
       keep: this.dialer.keep,
       isCurrent: () => this.dialer.current() === this && !this.socket.destroyed && this.#thrown === undefined,
       onExit: (exit) => {
@@ -205,6 +208,13 @@ export class PendingConnect<A> {
   }
 
   #failed(failure: Connection.ConnectFailure): void {
+    // Node reports no failure from inside connect(): at the earliest on the next tick.
+    if (this.#inConnect) {
+      process.nextTick(() => {
+        if (this.dialer.current() === this && !this.socket.destroyed) this.#failed(failure)
+      })
+      return
+    }
     const socket = this.socket
     if (failure._tag === "Blocked") {
       // Node (22.13+) reports a lone blocked address as a failed attempt, and a race of blocked
@@ -219,6 +229,15 @@ export class PendingConnect<A> {
         socket.destroy(new ERR_IP_BLOCKED(address))
         return
       }
+    }
+    if (this.#path !== undefined && failure._tag === "ConnectError" && failure.code === "EINVAL") {
+      // A path libuv refuses before connecting (too long, on Node 24): lib/net.js `internalConnect`
+      // destroys the socket at once, with no attempt event, and its details read as an empty
+      // address record does.
+      socket.destroy(
+        exceptionWithHostPort(failure.code, failure.errno, "connect", this.#path, undefined, "undefined:undefined")
+      )
+      return
     }
     const error = fromConnectFailure(failure, this.#local)
     // Node reports a failed Unix socket connect as a failed attempt too (no port, no family).

@@ -120,7 +120,8 @@ export class Server extends EventEmitter {
     this.keepAlive = Boolean(opts.keepAlive)
     this.keepAliveInitialDelay = ~~((opts.keepAliveInitialDelay as number | undefined ?? 0) / 1000)
     this.highWaterMark = (opts.highWaterMark as number | undefined) ?? getDefaultHighWaterMark(false)
-    if (opts.blockList !== undefined) {
+    // Node (22.13+) checks only a value that is there (a falsy one is no list).
+    if (opts.blockList) {
       if (!BlockList.isBlockList(opts.blockList)) {
         throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList)
       }
@@ -376,11 +377,16 @@ export class Server extends EventEmitter {
     return new Promise<void>((resolve, reject) => this.close((error) => error ? reject(error) : resolve()))
   }
 
+  /** lib/net.js `addServerAbortSignalOption`: the listener goes when the server closes. */
   #addAbortSignal(options: Record<string, unknown>): void {
-    const abortSignal = validateAbortSignal(options.signal, "options.signal")
-    if (abortSignal === undefined) return
+    const signal = validateAbortSignal(options.signal, "options.signal")
+    if (signal === undefined) return
     const onAborted = () => this.close()
-    if (abortSignal.aborted) process.nextTick(onAborted)
-    else abortSignal.addEventListener("abort", onAborted, { once: true })
+    if (signal.aborted) {
+      process.nextTick(onAborted)
+    } else {
+      signal.addEventListener("abort", onAborted)
+      this.once("close", () => signal.removeEventListener("abort", onAborted))
+    }
   }
 }

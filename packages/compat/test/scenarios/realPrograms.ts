@@ -158,6 +158,15 @@ export const realProgramScenarios: ReadonlyArray<Scenario> = [
     }
   },
   {
+    name: "localPort -1: Node binds the port libuv makes of it (65535) and connects",
+    run: async (net, env) => {
+      const refused = await env.refusedPort()
+      env.namePort(65535, "65535")
+      const socket = env.watch(net.connect({ port: refused, host: "127.0.0.1", localPort: -1 }), "client")
+      await env.closed(socket)
+    }
+  },
+  {
     name: "AbortSignal: one 'abort' listener while connecting or connected, none once closed",
     run: async (net, env) => {
       const peer = await env.echoServer()
