@@ -51,6 +51,49 @@ const fromListenError = (error: NetError.ListenError, endpoint: ListenEndpoint):
   return failure
 }
 
+/**
+ * What becomes of an accepted connection (lib/net.js `onconnection`): over `maxConnections` it is
+ * dropped (with its addresses for 'drop', none for a pipe), from an address the block list blocks
+ * it is closed silently, else accepted. The core will export this rule; this is its one call site.
+ */
+const acceptRule = (
+  server: {
+    readonly maxConnections: number | undefined
+    readonly _connections: number
+    readonly blockList: BlockList | undefined
+  },
+  handle: Handle,
+  pipe: boolean
+): "accept" | { readonly _tag: "Drop"; readonly data: Record<string, unknown> | undefined } | {
+  readonly _tag: "Blocked"
+} => {
+  if (typeof server.maxConnections === "number" && server._connections >= server.maxConnections) {
+    if (pipe) return { _tag: "Drop", data: undefined }
+    const data = Object.create(null) as Record<string, unknown>
+    const local = handle.localAddress()
+    const remote = handle.remoteAddress()
+    if (local !== undefined && typeof local !== "string") {
+      data.localAddress = local.address
+      data.localPort = local.port
+      data.localFamily = familyName(local)
+    }
+    if (remote !== undefined && typeof remote !== "string") {
+      data.remoteAddress = remote.address
+      data.remotePort = remote.port
+      data.remoteFamily = familyName(remote)
+    }
+    return { _tag: "Drop", data }
+  }
+  if (server.blockList !== undefined && !pipe) {
+    const remote = handle.remoteAddress()
+    if (
+      remote !== undefined && typeof remote !== "string" && isIP(remote.address) &&
+      CoreBlockList.check(blockListToCore(server.blockList), remote.address, remote.family)
+    ) return { _tag: "Blocked" }
+  }
+  return "accept"
+}
+
 /** lib/net.js `listenInCluster`'s key: the address type, the address and the port asked for. */
 const connectionKey = (endpoint: ListenEndpoint, listener: Listener): string => {
   if (endpoint._tag !== "Tcp" || typeof listener.address === "string") {
@@ -268,36 +311,14 @@ export class Server extends EventEmitter {
   }
 
   #onConnection(handle: Handle, pipe: boolean): void {
-    if (typeof this.maxConnections === "number" && this._connections >= this.maxConnections) {
-      if (pipe) {
-        this.emit("drop")
-      } else {
-        const data = Object.create(null) as Record<string, unknown>
-        const local = handle.localAddress()
-        const remote = handle.remoteAddress()
-        if (local !== undefined && typeof local !== "string") {
-          data.localAddress = local.address
-          data.localPort = local.port
-          data.localFamily = familyName(local)
-        }
-        if (remote !== undefined && typeof remote !== "string") {
-          data.remoteAddress = remote.address
-          data.remotePort = remote.port
-          data.remoteFamily = familyName(remote)
-        }
-        this.emit("drop", data)
+    const verdict = acceptRule(this, handle, pipe)
+    if (verdict !== "accept") {
+      if (verdict._tag === "Drop") {
+        if (verdict.data === undefined) this.emit("drop")
+        else this.emit("drop", verdict.data)
       }
       handle.destroy()
       return
-    }
-    if (this.blockList !== undefined && !pipe) {
-      const remote = handle.remoteAddress()
-      if (remote !== undefined && typeof remote !== "string" && isIP(remote.address)) {
-        if (CoreBlockList.check(blockListToCore(this.blockList), remote.address, remote.family)) {
-          handle.destroy()
-          return
-        }
-      }
     }
     const socket = accept(handle, pipe, {
       allowHalfOpen: this.allowHalfOpen,
