@@ -107,6 +107,13 @@ const isListener = (u: unknown): u is Listener =>
 
 const DEFAULT_BACKLOG = 511
 
+/** The list child_process keeps of the sockets one child was handed (lib/internal/socket_list.js). */
+interface WorkerSocketList {
+  readonly once: (event: "exit", listener: (list: WorkerSocketList) => void) => unknown
+  readonly getConnections: (callback: (error: Error | null, count: number) => void) => void
+  readonly close: (callback: () => void) => void
+}
+
 /** `net.Server`. See the module comment. */
 export class Server extends EventEmitter {
   _connections = 0
@@ -367,7 +374,20 @@ export class Server extends EventEmitter {
       if (bound !== undefined) bound.close()
       else listener.close()
     }
-    this._emitCloseIfDrained()
+    const workers = this.#workers
+    if (workers.length > 0) {
+      // lib/net.js: the children close the sockets they were handed, then 'close' (counted once).
+      let left = workers.length
+      this._connections++
+      const onWorkerClose = () => {
+        if (--left !== 0) return
+        this._connections = 0
+        this._emitCloseIfDrained()
+      }
+      for (const worker of workers) worker.close(onWorkerClose)
+    } else {
+      this._emitCloseIfDrained()
+    }
     return this
   }
 
@@ -376,8 +396,39 @@ export class Server extends EventEmitter {
     process.nextTick(() => this.emit("close"))
   }
 
+  /**
+   * lib/net.js `_setupWorker`: `child.send(message, socket)` hands an accepted socket to another
+   * process, and tells the server of the list that counts it there.
+   */
+  _setupWorker(socketList: WorkerSocketList): void {
+    this.#workers.push(socketList)
+    socketList.once("exit", (list: WorkerSocketList) => {
+      const index = this.#workers.indexOf(list)
+      if (index !== -1) this.#workers.splice(index, 1)
+    })
+  }
+
+  #workers: Array<WorkerSocketList> = []
+
   getConnections(cb: (error: Error | null, count: number) => void): this {
-    process.nextTick(cb, null, this._connections)
+    const workers = this.#workers
+    if (workers.length === 0) {
+      process.nextTick(cb, null, this._connections)
+      return this
+    }
+    // Sockets handed to child processes count too: each child is asked (lib/net.js).
+    let left = workers.length
+    let total = this._connections
+    const oncount = (error: Error | null, count: number) => {
+      if (left < 0) return
+      if (error) {
+        left = -1
+        return process.nextTick(cb, error, 0)
+      }
+      total += count
+      if (--left === 0) process.nextTick(cb, null, total)
+    }
+    for (const worker of workers) worker.getConnections(oncount)
     return this
   }
 
