@@ -20,7 +20,6 @@ import { fromAttemptError, fromConnectFailure, type LocalBinding } from "./conne
 import { ERR_IP_BLOCKED } from "./errors.js"
 import { lookupStep } from "./lookup.js"
 import { ScopedRun } from "./scoped.js"
-import { exceptionWithHostPort } from "./systemErrors.js"
 import { validateString } from "./validators.js"
 
 /**
@@ -229,15 +228,6 @@ export class PendingConnect<A> {
         socket.destroy(new ERR_IP_BLOCKED(address))
         return
       }
-    }
-    if (this.#path !== undefined && failure._tag === "ConnectError" && failure.code === "EINVAL") {
-      // A path libuv refuses before connecting (too long, on Node 24): lib/net.js `internalConnect`
-      // destroys the socket at once, with no attempt event, and its details read as an empty
-      // address record does.
-      socket.destroy(
-        exceptionWithHostPort(failure.code, failure.errno, "connect", this.#path, undefined, "undefined:undefined")
-      )
-      return
     }
     const error = fromConnectFailure(failure, this.#local)
     // Node reports a failed Unix socket connect as a failed attempt too (no port, no family).

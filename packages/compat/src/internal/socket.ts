@@ -43,6 +43,8 @@ const runtimeTypeOfService = (() => {
     }
     : undefined
 })()
+/** `sizeof(sockaddr_un.sun_path)` less its NUL: 107 bytes on Linux, 103 on macOS and the BSDs. */
+const MAX_PATH_BYTES = process.platform === "linux" ? 107 : 103
 const kTypeOfService = Symbol("netfx.typeOfService")
 const kPending = Symbol("netfx.pending")
 const kPipe = Symbol("netfx.pipe")
@@ -125,6 +127,12 @@ export class Socket extends net.Socket {
 
   override connect(...args: Array<unknown>): this {
     const [options, cb] = connectArgs(args)
+    if (typeof options.path === "string" && Buffer.byteLength(options.path) > MAX_PATH_BYTES && !this[kAborted]) {
+      // A path longer than a Unix socket address holds, which the core refuses before any system
+      // call: left to the runtime, which fails it as its version does (Node 24 at once with EINVAL,
+      // Node 20 and 22 by connecting to the cut path). There is nothing to resolve or race.
+      return super.connect(options as net.IpcSocketConnectOpts, cb ?? undefined)
+    }
     if (options.port === undefined && options.path == null) throw new ERR_MISSING_ARGS("options", "port", "path")
     // Node 20-24 revive a socket that its signal destroyed and connect it anyway, after its
     // AbortError and 'close' (or crash on its missing handle); here it stays destroyed.

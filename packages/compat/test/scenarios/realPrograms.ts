@@ -167,6 +167,23 @@ export const realProgramScenarios: ReadonlyArray<Scenario> = [
     }
   },
   {
+    name: "a Unix socket path longer than the system takes: connect fails as the runtime fails it",
+    run: async (net, env) => {
+      const socket = env.watch(net.connect(env.tmpPath("c".repeat(120))), "client")
+      env.snap(socket, "client", "after connect()")
+      await env.closed(socket)
+    }
+  },
+  {
+    name: "a Unix socket path longer than the system takes: listen does what the runtime does",
+    run: async (net, env) => {
+      const server = env.watchServer(net.createServer(), "server")
+      server.listen(env.tmpPath("l".repeat(120)))
+      await Promise.race([once(server, "listening"), once(server, "error").catch(() => undefined)])
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  },
+  {
     name: "AbortSignal: one 'abort' listener while connecting or connected, none once closed",
     run: async (net, env) => {
       const peer = await env.echoServer()
