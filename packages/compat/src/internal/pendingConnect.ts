@@ -59,6 +59,8 @@ export interface Dialer<A> {
   ) => Effect.Effect<A, Connection.ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>
   /** Whether what the dial acquired stays open after it (closed by `cancel`). */
   readonly keep: boolean
+  /** Closes what a dial gave that came too late (the socket moved on meanwhile). */
+  readonly discard?: ((value: A) => void) | undefined
   /** The socket's current pending connect (a stale one's results are dropped). */
   readonly current: () => PendingConnect<A> | undefined
   /** Connected: the socket takes over. */
@@ -161,6 +163,7 @@ export class PendingConnect<A> {
   #start(dial: Effect.Effect<Handle, Connection.ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>): void {
     this.#run.start(this.dialer.dial(dial), {
       keep: this.dialer.keep,
+      discard: this.dialer.discard,
       isCurrent: () => this.dialer.current() === this && !this.socket.destroyed && this.#thrown === undefined,
       onExit: (exit) => {
         if (Exit.isSuccess(exit)) return this.dialer.connected(exit.value, this)

@@ -21,6 +21,7 @@ export interface RuntimeHandle {
   setKeepAlive?: (enable: boolean, delay: number) => number
   setTypeOfService?: (tos: number) => number
   getpeername?: (out: { address?: string; port?: number }) => number
+  close?: (callback?: () => void) => void
 }
 
 /** The parts of a runtime socket that lib/net.js keeps under underscores and symbols. */

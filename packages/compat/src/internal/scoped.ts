@@ -30,6 +30,8 @@ export class ScopedRun<A, E> {
       readonly keep: boolean
       readonly isCurrent: (run: ScopedRun<A, E>) => boolean
       readonly onExit: (exit: Exit.Exit<A, E>) => void
+      /** Disposes of a stale success that holds something of its own (with `keep: false`). */
+      readonly discard?: ((value: A) => void) | undefined
     }
   ): this {
     let done = false
@@ -37,7 +39,10 @@ export class ScopedRun<A, E> {
       Effect.sync(() => {
         done = true
         this.#fiber = undefined
-        if (!options.isCurrent(this)) return this.close()
+        if (!options.isCurrent(this)) {
+          if (Exit.isSuccess(exit)) options.discard?.(exit.value)
+          return this.close()
+        }
         if (Exit.isFailure(exit)) this.close()
         options.onExit(exit)
       })

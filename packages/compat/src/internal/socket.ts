@@ -164,6 +164,7 @@ export class Socket extends net.Socket {
     const dialer: Dialer<RuntimeHandle> = {
       dial: (handle) => Effect.flatMap(handle, detached),
       keep: false,
+      discard: (handle) => handle.close?.(),
       current: () => this[kPending],
       connected: (handle, pending) => {
         this[kPending] = undefined
