@@ -168,6 +168,9 @@ export class Socket extends net.Socket {
       current: () => this[kPending],
       connected: (handle, pending) => {
         this[kPending] = undefined
+        // connect() on a socket that was connected: the old connection is not left open behind it
+        // (Node re-connects its one handle in place and emits 'connect' again).
+        internals(this)._handle?.close?.()
         adopt(internals(this), handle)
         if (this.autoSelectFamilyAttemptedAddresses !== undefined) {
           // From the handle: the socket caches its peer's name only once a program reads it.
