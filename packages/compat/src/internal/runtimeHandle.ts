@@ -107,7 +107,9 @@ export const prepareUserBuffer = (socket: RuntimeSocket): void => {
 export const adopt = (socket: RuntimeSocket, handle: RuntimeHandle): void => {
   const { asyncId, buffer } = socketSymbols()
   ownerSymbol ??= named(handle, "owner_symbol", "ownerSymbol")
-  if (ownerSymbol !== undefined) handle[ownerSymbol] = socket
+  // Without it the handle would report to the socket the core made: say so, rather than hang.
+  if (ownerSymbol === undefined) throw new Error("@netfx/compat: this runtime's socket handles have no owner symbol")
+  handle[ownerSymbol] = socket
   socket._handle = handle
   if (asyncId !== undefined) socket[asyncId] = typeof handle.getAsyncId === "function" ? handle.getAsyncId() : -1
   const userBuffer = buffer === undefined ? undefined : socket[buffer]

@@ -79,10 +79,11 @@ export const listenOnRuntimeHandle = (server: RuntimeServer, backlog: number): L
   let onConnection: ((handle: Handle) => void) | undefined
   let onError: ((error: NetError.SocketError) => void) | undefined
   server.onconnection = (status, client) => {
-    if (status < 0 || client === undefined) {
+    if (status < 0) {
       onError?.(new NetError.SocketError({ code: getSystemErrorName(status), errno: status, syscall: "accept" }))
       return
     }
+    if (client === undefined) return
     if (onConnection === undefined) return client.close()
     onConnection(acceptedHandle(client, bound === undefined ? "" : undefined))
   }
