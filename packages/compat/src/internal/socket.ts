@@ -171,7 +171,13 @@ export class Socket extends net.Socket {
         // connect() on a socket that was connected: the old connection is not left open behind it
         // (Node re-connects its one handle in place and emits 'connect' again).
         internals(this)._handle?.close?.()
-        adopt(internals(this), handle)
+        try {
+          adopt(internals(this), handle)
+        } catch (error) {
+          handle.close?.()
+          this.destroy(error as Error)
+          return
+        }
         if (this.autoSelectFamilyAttemptedAddresses !== undefined) {
           // From the handle: the socket caches its peer's name only once a program reads it.
           const peer: { address?: string; port?: number } = {}
