@@ -4,8 +4,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as compat from "@netfx/compat"
+import { fork } from "node:child_process"
 import { once } from "node:events"
 import * as net from "node:net"
+import { fileURLToPath } from "node:url"
+
+const packageDir = fileURLToPath(new URL("..", import.meta.url))
 
 const listen = async (server: net.Server) => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
@@ -52,6 +56,26 @@ describe("departures from node:net that user land cannot close", () => {
       first.destroy()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     }
+  })
+
+  it("a compat server cannot be handed to a child process: child.send throws ERR_INVALID_HANDLE_TYPE", async () => {
+    const child = fork("test/programs/socketReceiver.ts", [], {
+      cwd: packageDir,
+      execArgv: ["--conditions=@netfx/source", "--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"]
+    })
+    const server = compat.createServer()
+    await listen(server)
+    let thrown: unknown
+    try {
+      child.send("server", server)
+    } catch (error) {
+      thrown = error
+    }
+    assert.strictEqual((thrown as { code?: unknown } | undefined)?.code, "ERR_INVALID_HANDLE_TYPE")
+    child.disconnect()
+    await once(child, "exit")
+    await new Promise<void>((resolve) => server.close(() => resolve()))
   })
 
   it("a BlockList or SocketAddress through structuredClone is an empty plain object; toJSON travels", () => {
