@@ -9,9 +9,9 @@
  * Every address is on this machine: IP literals, `localhost`, a lookup function of the test's, a
  * path in a temporary directory. `NETFX_ARGS_CASES` and `NETFX_ARGS_SEED` change the run.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { once } from "node:events"
+import { EventEmitter, once } from "node:events"
 import { appendFileSync, mkdtempSync, rmSync } from "node:fs"
 import * as nodeNet from "node:net"
 import { tmpdir } from "node:os"
@@ -76,10 +76,6 @@ const signal = fc.oneof(
     k: "signal",
     state: "fake"
   }),
-  values(null, 5)
-)
-const liveSignal = fc.oneof(
-  fc.constantFrom<Arg>({ k: "signal", state: "fresh" }, { k: "signal", state: "fake" }),
   values(null, 5)
 )
 const lookup = fc.oneof(
@@ -221,14 +217,7 @@ const caseArbitrary: fc.Arbitrary<Case> = fc.oneof(
   },
   {
     weight: 1,
-    // No signal that is aborted already: Node emits 'close' twice for such a socket once it is
-    // destroyed (it revives the socket in its constructor); compat keeps it destroyed and emits
-    // 'close' once (README, departures).
-    arbitrary: optionsOf(
-      connectFields.map(([name, arbitrary]) => [name, name === "signal" ? liveSignal : arbitrary] as const)
-        .filter(([name]) => name !== "port"),
-      3
-    ).map((o): Case => ({
+    arbitrary: optionsOf(connectFields.filter(([name]) => name !== "port"), 3).map((o): Case => ({
       api: "new Socket",
       args: [o]
     }))
@@ -266,6 +255,29 @@ interface Peers {
   readonly dir: string
 }
 
+/** Notes in the run whose calls are being made: the 'error' events nobody listens to go there. */
+let current: ((label: string, value: unknown) => void) | undefined
+
+/**
+ * A socket a call made and did not return (the call threw after `new Socket(options)` with an
+ * aborted `signal`) emits its AbortError with no listener, an uncaught exception in either
+ * module: while a run is on, such an 'error' is recorded in the run instead.
+ */
+const recordUnhandledErrors = () => {
+  const emit = EventEmitter.prototype.emit
+  EventEmitter.prototype.emit = function(this: EventEmitter, event: string | symbol, ...args: Array<unknown>) {
+    const owned = this instanceof nodeNet.Socket || this instanceof node.Server || this instanceof subject.Server
+    if (event === "error" && current !== undefined && owned && this.listenerCount("error") === 0) {
+      current("unhandled error", args[0])
+      return false
+    }
+    return emit.call(this, event, ...args)
+  }
+  return () => {
+    EventEmitter.prototype.emit = emit
+  }
+}
+
 /** The next 'close' (`events.once` would reject on an 'error' before it). */
 const closeOf = (emitter: nodeNet.Socket) => new Promise<void>((resolve) => emitter.once("close", () => resolve()))
 
@@ -273,7 +285,8 @@ const closeOf = (emitter: nodeNet.Socket) => new Promise<void>((resolve) => emit
 class Run {
   readonly record: Array<unknown> = []
   readonly normaliser = new Normaliser()
-  readonly closers: Array<Promise<unknown>> = []
+  /** Whether the case made a signal that is aborted already. */
+  aborted = false
 
   constructor(readonly net: NetModule, readonly peers: Peers) {
     this.normaliser.namePort(peers.echo, "echo")
@@ -294,7 +307,10 @@ class Run {
       case "signal": {
         if (arg.state === "fake") return { aborted: false }
         const controller = new AbortController()
-        if (arg.state === "aborted") controller.abort()
+        if (arg.state === "aborted") {
+          controller.abort()
+          this.aborted = true
+        }
         return controller.signal
       }
       case "cb":
@@ -349,6 +365,16 @@ class Run {
 
   /** Notes a socket's events up to the first that settles it, then destroys it and waits for 'close'. */
   async settleSocket(socket: nodeNet.Socket) {
+    if (this.aborted) {
+      // A socket made with a signal aborted already: Node revives it and connects anyway, and
+      // emits 'close' twice; compat keeps it destroyed (README, departures). What the call threw
+      // or returned is compared; its events are not.
+      this.note("made with an aborted signal")
+      socket.on("error", () => {})
+      socket.destroy()
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      return
+    }
     // `socket.closed` turns true before 'close' is emitted: wait for the event itself.
     const closed = closeOf(socket)
     const settled = new Promise<void>((resolve) => {
@@ -368,6 +394,17 @@ class Run {
   }
 
   async run(c: Case) {
+    current = (label, value) => this.note(label, value)
+    try {
+      await this.#run(c)
+      // An 'error' a throwing call left behind (a socket it made and never returned) comes later.
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    } finally {
+      current = undefined
+    }
+  }
+
+  async #run(c: Case) {
     const net = this.net
     switch (c.api) {
       case "connect":
@@ -473,6 +510,12 @@ describe.skipIf(subjectIsNode)("arguments, generated (differential)", () => {
   const all = fc.sample(caseArbitrary, { seed, numRuns: cases })
   let peers: Peers | undefined
   let cleanup: (() => Promise<void>) | undefined
+
+  let restoreEmit: (() => void) | undefined
+  beforeAll(() => {
+    restoreEmit = recordUnhandledErrors()
+  })
+  afterAll(() => restoreEmit?.())
 
   const setup = async (): Promise<Peers> => {
     if (peers !== undefined) return peers
