@@ -12,11 +12,17 @@
  * (node:net's socket subclassed, the core doing the dial) was measured here as `subclass`; see
  * the README's design notes and the history of this file.
  *
- * Run from the repository root on built packages (`npm run build` first):
+ * Run from the repository root on built packages (`npm run build` first; compat is imported from
+ * its `dist`):
+ *
+ *   node --import tsx --expose-gc packages/compat/bench/cost.ts [--rounds 5] [--only client,server]
+ *     [--impl node,compat]
+ *
+ * or, without tsx's per-closure `keepNames` cost in the bench's own code, bundled first:
  *
  *   npx esbuild packages/compat/bench/cost.ts --bundle --platform=node --format=esm \
  *     --packages=external --outfile=packages/compat/build/cost.mjs
- *   node --expose-gc packages/compat/build/cost.mjs [--rounds 5] [--only client,server] [--impl node,compat]
+ *   node --expose-gc packages/compat/build/cost.mjs [options]
  *
  * Scenarios: client (3,000 connections, 50 in flight: connect, 64 B echo, end, close), server (the
  * same driven by node:net clients), idle (heap and RSS per idle server connection, 2,000 of them),
@@ -181,7 +187,10 @@ const settle = async () => {
 type Message = { readonly [key: string]: unknown }
 
 const child = (role: string, impl: string, args: Message = {}) => {
-  const proc = fork(self, ["--child", role, impl, JSON.stringify(args)], { execArgv: ["--expose-gc"] })
+  // The children run as this process runs (through tsx, or bundled), with gc exposed.
+  const proc = fork(self, ["--child", role, impl, JSON.stringify(args)], {
+    execArgv: [...process.execArgv.filter((flag) => flag !== "--expose-gc"), "--expose-gc"]
+  })
   const inbox: Array<Message> = []
   const waiting: Array<(m: Message) => void> = []
   proc.on("message", (m: Message) => {
