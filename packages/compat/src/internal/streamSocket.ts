@@ -212,8 +212,17 @@ export class Socket extends Duplex {
 
   // ---------------------------------------------------------------- properties
 
+  // Each accessor first checks that `this` is a socket: read on `Socket.prototype` itself (as some
+  // libraries do to probe for a property) it answers as Node's accessors do, not with a TypeError.
+
   get pending(): boolean {
+    if (!(#opened in this)) return true
     return !this.#opened || this.connecting
+  }
+
+  /** lib/net.js's old name of `connecting`, which libraries still read. */
+  get _connecting(): boolean {
+    return this.connecting
   }
 
   get readyState(): string {
@@ -225,6 +234,7 @@ export class Socket extends Duplex {
   }
 
   get bufferSize(): number | undefined {
+    if (!(#opened in this)) return undefined
     // The stream holds every byte until the handle has handed it to the system (one write at a
     // time), so its length is what Node's writableLength + writeQueueSize counts.
     if (this.#handle !== undefined || this.#opened) return this.writableLength
@@ -232,10 +242,12 @@ export class Socket extends Duplex {
   }
 
   get bytesRead(): number {
+    if (!(#handle in this)) return undefined as unknown as number
     return this.#handle !== undefined ? this.#handle.bytesRead() : this.#bytesRead
   }
 
   get bytesWritten(): number | undefined {
+    if (!(#bytesDispatched in this)) return undefined
     let bytes = this.#bytesDispatched
     const buffered = (this as unknown as { writableBuffer?: unknown }).writableBuffer as
       | Array<{ chunk: unknown; encoding: BufferEncoding }>
@@ -262,22 +274,22 @@ export class Socket extends Duplex {
   }
 
   get remoteAddress(): string | undefined {
-    return this.#getpeername().address
+    return #handle in this ? this.#getpeername().address : undefined
   }
   get remoteFamily(): string | undefined {
-    return this.#getpeername().family
+    return #handle in this ? this.#getpeername().family : undefined
   }
   get remotePort(): number | undefined {
-    return this.#getpeername().port
+    return #handle in this ? this.#getpeername().port : undefined
   }
   get localAddress(): string | undefined {
-    return this.#getsockname().address
+    return #handle in this ? this.#getsockname().address : undefined
   }
   get localPort(): number | undefined {
-    return this.#getsockname().port
+    return #handle in this ? this.#getsockname().port : undefined
   }
   get localFamily(): string | undefined {
-    return this.#getsockname().family
+    return #handle in this ? this.#getsockname().family : undefined
   }
 
   address(): AddressInfo {
