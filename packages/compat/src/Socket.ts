@@ -7,7 +7,8 @@
  */
 import type * as net from "node:net"
 import { callable } from "./internal/callable.js"
-import { normalizeArgs, Socket as SocketImpl } from "./internal/socket.js"
+import { normalizeArgs } from "./internal/connectArgs.js"
+import { SocketClass as SocketImpl } from "./internal/implementation.js"
 
 /**
  * A TCP or Unix domain socket (`net.Socket`). Create one with `connect` / `createConnection`, or

@@ -205,6 +205,18 @@ class NodeHandle implements Handle, PendingConnect {
       ? this.endpoint.path
       : socketAddress(socket.remoteAddress, socket.remoteFamily, socket.remotePort)
   }
+  detach(): unknown {
+    const socket = this.socket as net.Socket & { _handle?: { readStart?: unknown } | null }
+    const handle = socket._handle
+    // Node's and Deno's stream handles (libuv-style: readStart, writeBuffer, close); Bun's socket
+    // keeps a handle of another kind, which nothing else could drive.
+    if (this.events !== undefined || handle == null || typeof handle.readStart !== "function") return undefined
+    socket._handle = null
+    // The runtime socket, now without a handle, closes without touching the OS socket (and a
+    // server's count of its connections goes down as for any closed socket).
+    socket.destroy()
+    return handle
+  }
 }
 
 const tcpPeer: Peer = { _tag: "Tcp" }

@@ -94,6 +94,14 @@ export interface Handle {
   readonly remoteAddress: () => SocketAddress | string | undefined
   /** The negotiated TLS session, on a handle that `startTls` secured; absent on a plain one. */
   readonly tls?: Tls.Session | undefined
+  /**
+   * Hands the runtime's own stream handle (Node's libuv `TCP` or `Pipe` wrap, Deno's `TCPWrap`) to
+   * the caller, for adapters whose sockets are the runtime's socket class (`@netfx/compat`): from
+   * then on the caller owns the OS socket, and this handle is closed without closing it. Call it
+   * before `listen`. Answers `undefined`, and changes nothing, where the transport has no such
+   * handle to give (the in-memory transport, Bun's sockets).
+   */
+  readonly detach?: () => unknown
 }
 
 /**

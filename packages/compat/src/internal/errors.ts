@@ -6,7 +6,7 @@
  *
  * One class per code, named after it, like Node's `codes.ERR_INVALID_ARG_TYPE`.
  */
-import { inspect } from "node:util"
+import { format, inspect } from "node:util"
 
 // lib/internal/errors.js: the names that read as `of type x` rather than `an instance of X`.
 const kTypes: ReadonlyArray<string> = [
@@ -266,7 +266,12 @@ export const ERR_MISSING_ARGS = simple(
   (...names) => `The ${names.map((name) => `"${name}"`).join(" or ")} argument must be specified`
 )
 /** `Invalid IP address: x`. */
-export const ERR_INVALID_IP_ADDRESS = simple("ERR_INVALID_IP_ADDRESS", TypeError, (ip) => `Invalid IP address: ${ip}`)
+// Node formats the value with `%s` (an object prints as `{}`, not `[object Object]`).
+export const ERR_INVALID_IP_ADDRESS = simple(
+  "ERR_INVALID_IP_ADDRESS",
+  TypeError,
+  (ip) => format("Invalid IP address: %s", ip)
+)
 /** `This handle type cannot be sent` (the text comes from child_process). */
 export const ERR_INVALID_HANDLE_TYPE = simple(
   "ERR_INVALID_HANDLE_TYPE",

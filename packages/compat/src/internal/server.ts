@@ -4,27 +4,29 @@
  * `BlockList`. The rest follows lib/net.js of Node 20, with `maxConnections = 0` dropping every
  * connection as the reference (Node 21 and later) says.
  */
-import { BlockList as CoreBlockList, type NetError } from "@netfx/core"
+import { type NetError, Server as CoreServer } from "@netfx/core"
 import type { Handle, ListenEndpoint, Listener } from "@netfx/core/Transport"
 import { Transport } from "@netfx/core/Transport"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
 import { EventEmitter } from "node:events"
 import { getDefaultHighWaterMark } from "node:stream"
 import { BlockList, toCore as blockListToCore } from "../BlockList.js"
-import { isIP } from "../IP.js"
+import { familyName } from "./addressInfo.js"
+import { isPipeName, normalizeArgs, toNumber } from "./connectArgs.js"
+import { nodeMajor } from "./connectArgs.js"
 import {
   ERR_INVALID_ARG_TYPE,
   ERR_INVALID_ARG_VALUE,
   ERR_SERVER_ALREADY_LISTEN,
   ERR_SERVER_NOT_RUNNING
 } from "./errors.js"
-import { runNow } from "./runtime.js"
-import { familyName, isPipeName, normalizeArgs, Socket, toNumber } from "./socket.js"
+import { accept } from "./implementation.js"
+import { adoptable } from "./runtimeHandle.js"
+import { isRuntimeServerHandle, listenOnRuntimeHandle } from "./runtimeListener.js"
+import { ScopedRun } from "./scoped.js"
 import { errnoException } from "./systemErrors.js"
 import { validateAbortSignal, validateNumber, validatePort } from "./validators.js"
 
@@ -33,7 +35,10 @@ type Listener_ = (...args: Array<any>) => void
 
 /** A listen failure as Node reports it: `listen EADDRINUSE: address already in use 127.0.0.1:80`. */
 const fromListenError = (error: NetError.ListenError, endpoint: ListenEndpoint): Error => {
-  if (error.code.startsWith("ERR_") && error.cause instanceof Error) return error.cause
+  // A failed lookup of the host is the lookup's own error (`getaddrinfo ENOTFOUND host`).
+  if ((error.code.startsWith("ERR_") || error.syscall === "getaddrinfo") && error.cause instanceof Error) {
+    return error.cause
+  }
   const failure = new Error(error.message) as Error & Record<string, unknown>
   failure.code = error.code
   failure.errno = error.errno
@@ -45,10 +50,70 @@ const fromListenError = (error: NetError.ListenError, endpoint: ListenEndpoint):
   return failure
 }
 
+/**
+ * What becomes of an accepted connection (lib/net.js `onconnection`): over `maxConnections` it is
+ * dropped (with its addresses for 'drop', none for a pipe), from an address the block list blocks
+ * it is closed silently, else accepted. The core will export this rule; this is its one call site.
+ */
+const acceptRule = (
+  server: {
+    readonly maxConnections: number | undefined
+    readonly _connections: number
+    readonly blockList: BlockList | undefined
+  },
+  handle: Handle,
+  pipe: boolean
+): "accept" | { readonly _tag: "Drop"; readonly data: Record<string, unknown> | undefined } | {
+  readonly _tag: "Blocked"
+} => {
+  // The core's rule (Server.dropReason): over maxConnections first, then a blocked peer.
+  const blockList = server.blockList === undefined || pipe ? undefined : blockListToCore(server.blockList)
+  const reason = CoreServer.dropReason(
+    {
+      maxConnections: typeof server.maxConnections === "number" ? server.maxConnections : undefined,
+      blockList
+    },
+    server._connections,
+    blockList === undefined ? undefined : handle.remoteAddress()
+  )
+  if (reason === undefined) return "accept"
+  if (reason === "blockList") return { _tag: "Blocked" }
+  if (pipe) return { _tag: "Drop", data: undefined }
+  const data = Object.create(null) as Record<string, unknown>
+  const local = handle.localAddress()
+  const remote = handle.remoteAddress()
+  if (local !== undefined && typeof local !== "string") {
+    data.localAddress = local.address
+    data.localPort = local.port
+    data.localFamily = familyName(local)
+  }
+  if (remote !== undefined && typeof remote !== "string") {
+    data.remoteAddress = remote.address
+    data.remotePort = remote.port
+    data.remoteFamily = familyName(remote)
+  }
+  return { _tag: "Drop", data }
+}
+
+/** lib/net.js `listenInCluster`'s key: the address type, the address and the port asked for. */
+const connectionKey = (endpoint: ListenEndpoint, listener: Listener): string => {
+  if (endpoint._tag !== "Tcp" || typeof listener.address === "string") {
+    return endpoint._tag === "Ipc" ? `-1:${endpoint.path}:-1` : "-1:null:-1"
+  }
+  return `${listener.address.family === "ipv6" ? 6 : 4}:${listener.address.address}:${endpoint.port}`
+}
+
 const isListener = (u: unknown): u is Listener =>
   typeof u === "object" && u !== null && "listen" in u && "close" in u && "address" in u && "unref" in u
 
 const DEFAULT_BACKLOG = 511
+
+/** The list child_process keeps of the sockets one child was handed (lib/internal/socket_list.js). */
+interface WorkerSocketList {
+  readonly once: (event: "exit", listener: (list: WorkerSocketList) => void) => unknown
+  readonly getConnections: (callback: (error: Error | null, count: number) => void) => void
+  readonly close: (callback: () => void) => void
+}
 
 /** `net.Server`. See the module comment. */
 export class Server extends EventEmitter {
@@ -65,10 +130,14 @@ export class Server extends EventEmitter {
   highWaterMark: number
   blockList: BlockList | undefined = undefined
 
+  /** Node's key of what the server listens on: `'6::::PORT'`, `'4:0.0.0.0:PORT'`, `'-1:PATH:-1'`. */
+  _connectionKey: string | undefined = undefined
+
   #isPipe = false
-  #binding: { readonly fiber: Fiber.RuntimeFiber<unknown, unknown>; readonly scope: Scope.CloseableScope } | undefined =
-    undefined
-  #scope: Scope.CloseableScope | undefined = undefined
+  /** The bind in flight, while the core binds (after a lookup of the host). */
+  #binding: ScopedRun<Listener, NetError.ListenError> | undefined = undefined
+  /** The bind whose scope holds the listener. */
+  #bound: ScopedRun<Listener, NetError.ListenError> | undefined = undefined
   #pipeName: string | undefined = undefined
   #unref = false
   #listeningId = 0
@@ -95,13 +164,15 @@ export class Server extends EventEmitter {
         opts.highWaterMark = getDefaultHighWaterMark(false)
       }
     }
-    this.allowHalfOpen = Boolean(opts.allowHalfOpen)
+    // Node keeps the value given (any truthy value means true wherever it is read).
+    this.allowHalfOpen = (opts.allowHalfOpen || false) as boolean
     this.pauseOnConnect = Boolean(opts.pauseOnConnect)
     this.noDelay = Boolean(opts.noDelay)
     this.keepAlive = Boolean(opts.keepAlive)
     this.keepAliveInitialDelay = ~~((opts.keepAliveInitialDelay as number | undefined ?? 0) / 1000)
     this.highWaterMark = (opts.highWaterMark as number | undefined) ?? getDefaultHighWaterMark(false)
-    if (opts.blockList !== undefined) {
+    // Node (22.13+) checks only a value that is there (a falsy one is no list).
+    if (opts.blockList) {
       if (!BlockList.isBlockList(opts.blockList)) {
         throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList)
       }
@@ -123,9 +194,11 @@ export class Server extends EventEmitter {
     if (this.#binding !== undefined) return this
     const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]) ||
       undefined
-    const handle = (options._handle || options.handle) as unknown
+    const handle =
+      (options._handle || options.handle || (isRuntimeServerHandle(options) ? options : undefined)) as unknown
     if (handle) {
-      if (isListener(handle)) return this.#listenOn(handle)
+      if (isListener(handle)) return this.#listenOn(handle, "-1:null:-1")
+      if (adoptable && isRuntimeServerHandle(handle)) return this.#listenOnRuntime(handle, backlogFromArgs)
       options = handle as Record<string, unknown>
     }
     this.#listeningId++
@@ -145,6 +218,10 @@ export class Server extends EventEmitter {
       if (options.host && typeof options.host !== "string") {
         // dns.lookup's own check, thrown out of listen() as in Node.
         throw new ERR_INVALID_ARG_TYPE("hostname", "string", options.host)
+      }
+      if (nodeMajor >= 22 && typeof options.host === "string" && options.host.includes("\0")) {
+        // dns.lookup's check of Node 22+ (Node 20 looks the name up, and fails with ENOTFOUND).
+        throw new ERR_INVALID_ARG_VALUE("hostname", options.host, "must be a string without null bytes")
       }
       const backlog = (options.backlog as number | undefined) || backlogFromArgs || DEFAULT_BACKLOG
       this.#bind({
@@ -186,65 +263,50 @@ export class Server extends EventEmitter {
   }
 
   /** `listen(otherServer)`: takes over another compat server's listening socket, as Node does. */
-  #listenOn(listener: Listener): this {
+  #listenOn(listener: Listener, key: string): this {
     this.#isPipe = typeof listener.address === "string"
     if (this.#isPipe && listener.address !== "") this.#pipeName = listener.address as string
-    this.#started(listener, undefined)
+    this.#started(listener, undefined, key)
     return this
   }
 
+  /** `listen(nodeServer)` or `listen(nodeServer._handle)`: the runtime's handle, taken over as Node does. */
+  #listenOnRuntime(handle: Parameters<typeof listenOnRuntimeHandle>[0], backlog: number | undefined): this {
+    const listener = listenOnRuntimeHandle(handle, backlog || DEFAULT_BACKLOG)
+    if (!isListener(listener)) {
+      const error = Object.assign(errnoException(listener.code, listener.errno, "listen"), { address: null })
+      process.nextTick(() => this.emit("error", error))
+      return this
+    }
+    return this.#listenOn(listener, "-1:null:-1")
+  }
+
   #bind(endpoint: ListenEndpoint): void {
-    const scope = Effect.runSync(Scope.make())
     const id = this.#listeningId
     this.#isPipe = endpoint._tag === "Ipc"
-    let result: Exit.Exit<Listener, NetError.ListenError> | undefined
-    let synchronous = true
-    const fiber = runNow(
-      Effect.flatMap(Transport, (transport) => transport.listen(endpoint)).pipe(
-        Scope.extend(scope),
-        Effect.exit,
-        Effect.map((exit) => {
-          if (synchronous) result = exit
-          else if (this.#binding?.scope === scope) this.#afterBind(id, scope, endpoint, exit)
-          else Effect.runFork(Scope.close(scope, Exit.void))
-        })
-      )
-    )
-    synchronous = false
-    if (result !== undefined) {
-      // Bound at once, as Node binds: the address is readable as soon as listen() returns.
-      this.#afterBind(id, scope, endpoint, result)
-    } else {
-      this.#binding = { fiber, scope }
-    }
+    const run = new ScopedRun<Listener, NetError.ListenError>()
+    this.#binding = run
+    // Node binds at once unless the host needs a lookup: then the address is readable as soon as
+    // listen() returns (`onExit` runs before `start` returns).
+    run.start(Effect.flatMap(Transport, (transport) => transport.listen(endpoint)), {
+      keep: true,
+      isCurrent: () => this.#binding === run && id === this.#listeningId,
+      onExit: (exit) => {
+        this.#binding = undefined
+        if (Exit.isSuccess(exit)) return this.#started(exit.value, run, connectionKey(endpoint, exit.value))
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isNone(failure)) return
+        const error = fromListenError(failure.value, endpoint)
+        process.nextTick(() => this.emit("error", error))
+      }
+    })
   }
 
-  #afterBind(
-    id: number,
-    scope: Scope.CloseableScope,
-    endpoint: ListenEndpoint,
-    exit: Exit.Exit<Listener, NetError.ListenError>
-  ): void {
-    this.#binding = undefined
-    if (id !== this.#listeningId) {
-      Effect.runFork(Scope.close(scope, Exit.void))
-      return
-    }
-    if (Exit.isFailure(exit)) {
-      Effect.runFork(Scope.close(scope, Exit.void))
-      const failure = Cause.failureOption(exit.cause)
-      if (Option.isNone(failure)) return
-      const error = fromListenError(failure.value, endpoint)
-      process.nextTick(() => this.emit("error", error))
-      return
-    }
-    this.#started(exit.value, scope)
-  }
-
-  #started(listener: Listener, scope: Scope.CloseableScope | undefined): void {
+  #started(listener: Listener, bound: ScopedRun<Listener, NetError.ListenError> | undefined, key: string): void {
     this._handle = listener
+    this._connectionKey = key
     if (typeof listener.address === "string" && listener.address === "") this.#isPipe = true
-    this.#scope = scope
+    this.#bound = bound
     if (this.#unref) listener.unref()
     const pipe = this.#isPipe
     listener.listen({
@@ -257,47 +319,27 @@ export class Server extends EventEmitter {
   }
 
   #onConnection(handle: Handle, pipe: boolean): void {
-    if (typeof this.maxConnections === "number" && this._connections >= this.maxConnections) {
-      if (pipe) {
-        this.emit("drop")
-      } else {
-        const data = Object.create(null) as Record<string, unknown>
-        const local = handle.localAddress()
-        const remote = handle.remoteAddress()
-        if (local !== undefined && typeof local !== "string") {
-          data.localAddress = local.address
-          data.localPort = local.port
-          data.localFamily = familyName(local)
-        }
-        if (remote !== undefined && typeof remote !== "string") {
-          data.remoteAddress = remote.address
-          data.remotePort = remote.port
-          data.remoteFamily = familyName(remote)
-        }
-        this.emit("drop", data)
+    const verdict = acceptRule(this, handle, pipe)
+    if (verdict !== "accept") {
+      if (verdict._tag === "Drop") {
+        if (verdict.data === undefined) this.emit("drop")
+        else this.emit("drop", verdict.data)
       }
       handle.destroy()
       return
     }
-    if (this.blockList !== undefined && !pipe) {
-      const remote = handle.remoteAddress()
-      if (remote !== undefined && typeof remote !== "string" && isIP(remote.address)) {
-        if (CoreBlockList.check(blockListToCore(this.blockList), remote.address, remote.family)) {
-          handle.destroy()
-          return
-        }
-      }
-    }
-    const socket = Socket.fromAccepted({ handle, pauseOnCreate: this.pauseOnConnect, pipe }, {
+    const socket = accept(handle, pipe, {
       allowHalfOpen: this.allowHalfOpen,
-      readableHighWaterMark: this.highWaterMark,
-      writableHighWaterMark: this.highWaterMark
+      pauseOnCreate: this.pauseOnConnect,
+      highWaterMark: this.highWaterMark
     })
+    if (socket === undefined) return
     if (this.noDelay) socket.setNoDelay(true)
     if (this.keepAlive) socket.setKeepAlive(true, this.keepAliveInitialDelay * 1000)
     this._connections++
-    socket.server = this
-    socket._server = this
+    const owned = socket as typeof socket & { server: unknown; _server: unknown }
+    owned.server = this
+    owned._server = this
     this.emit("connection", socket)
   }
 
@@ -323,17 +365,30 @@ export class Server extends EventEmitter {
     if (binding !== undefined) {
       this.#binding = undefined
       this.#listeningId++
-      runNow(Fiber.interrupt(binding.fiber).pipe(Effect.zipRight(Scope.close(binding.scope, Exit.void))))
+      binding.cancel()
     }
     const listener = this._handle
     if (listener !== null) {
       this._handle = null
-      const scope = this.#scope
-      this.#scope = undefined
-      if (scope !== undefined) Effect.runSync(Scope.close(scope, Exit.void))
+      const bound = this.#bound
+      this.#bound = undefined
+      if (bound !== undefined) bound.close()
       else listener.close()
     }
-    this._emitCloseIfDrained()
+    const workers = this.#workers
+    if (workers.length > 0) {
+      // lib/net.js: the children close the sockets they were handed, then 'close' (counted once).
+      let left = workers.length
+      this._connections++
+      const onWorkerClose = () => {
+        if (--left !== 0) return
+        this._connections = 0
+        this._emitCloseIfDrained()
+      }
+      for (const worker of workers) worker.close(onWorkerClose)
+    } else {
+      this._emitCloseIfDrained()
+    }
     return this
   }
 
@@ -342,8 +397,39 @@ export class Server extends EventEmitter {
     process.nextTick(() => this.emit("close"))
   }
 
+  /**
+   * lib/net.js `_setupWorker`: `child.send(message, socket)` hands an accepted socket to another
+   * process, and tells the server of the list that counts it there.
+   */
+  _setupWorker(socketList: WorkerSocketList): void {
+    this.#workers.push(socketList)
+    socketList.once("exit", (list: WorkerSocketList) => {
+      const index = this.#workers.indexOf(list)
+      if (index !== -1) this.#workers.splice(index, 1)
+    })
+  }
+
+  #workers: Array<WorkerSocketList> = []
+
   getConnections(cb: (error: Error | null, count: number) => void): this {
-    process.nextTick(cb, null, this._connections)
+    const workers = this.#workers
+    if (workers.length === 0) {
+      process.nextTick(cb, null, this._connections)
+      return this
+    }
+    // Sockets handed to child processes count too: each child is asked (lib/net.js).
+    let left = workers.length
+    let total = this._connections
+    const oncount = (error: Error | null, count: number) => {
+      if (left < 0) return
+      if (error) {
+        left = -1
+        return process.nextTick(cb, error, 0)
+      }
+      total += count
+      if (--left === 0) process.nextTick(cb, null, total)
+    }
+    for (const worker of workers) worker.getConnections(oncount)
     return this
   }
 
@@ -364,11 +450,16 @@ export class Server extends EventEmitter {
     return new Promise<void>((resolve, reject) => this.close((error) => error ? reject(error) : resolve()))
   }
 
+  /** lib/net.js `addServerAbortSignalOption`: the listener goes when the server closes. */
   #addAbortSignal(options: Record<string, unknown>): void {
-    const abortSignal = validateAbortSignal(options.signal, "options.signal")
-    if (abortSignal === undefined) return
+    const signal = validateAbortSignal(options.signal, "options.signal")
+    if (signal === undefined) return
     const onAborted = () => this.close()
-    if (abortSignal.aborted) process.nextTick(onAborted)
-    else abortSignal.addEventListener("abort", onAborted, { once: true })
+    if (signal.aborted) {
+      process.nextTick(onAborted)
+    } else {
+      signal.addEventListener("abort", onAborted)
+      this.once("close", () => signal.removeEventListener("abort", onAborted))
+    }
   }
 }

@@ -1,1074 +1,251 @@
 /**
- * `net.Socket` on the core: a `stream.Duplex` whose connection is made by `Connection.dial` (lookup,
- * block list, the Happy Eyeballs race) and whose bytes move through the core transport's `Handle`.
+ * `net.Socket` on the core: the runtime's own `net.Socket`, subclassed, whose connection is made
+ * by the core (`Connection.dial`: lookup, block list, the Happy Eyeballs race, timeouts). When the
+ * dial has won, the socket takes the winner's runtime handle over (see `runtimeHandle.ts`) and
+ * from then on it is the runtime's socket: reading, writing, half-close, timeouts, `ref`, TLS
+ * taking over the handle and handle passing are the runtime's own.
  *
- * The stream logic follows lib/net.js of Node 20 closely: where Node calls its libuv handle
- * (`readStart`, `writeBuffer`, `shutdown`, `close`), this calls the core handle (`resume`, `write`,
- * `end`, `destroy`), so that events, their order and the properties a program can read are Node's.
+ * What compat adds is `connect()` (Node's argument handling, then the core's dial, its events as
+ * Node's) and the options Node lacks on older versions (`blockList` before 22.13).
+ *
+ * On Bun, whose socket cannot take a handle over, `streamSocket.ts` stands in (see README).
  */
-import { Connection, type NetError, type Resolver, type SocketAddress } from "@netfx/core"
-import { type Handle, type HandleEvents, Transport } from "@netfx/core/Transport"
-import * as Cause from "effect/Cause"
+import type { Handle } from "@netfx/core/Transport"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
-import * as Scope from "effect/Scope"
-import * as dns from "node:dns"
-import { Duplex } from "node:stream"
-import { BlockList, toCore as blockListToCore } from "../BlockList.js"
-import { isIP } from "../IP.js"
-import * as autoSelect from "./autoSelect.js"
+import * as net from "node:net"
+import { BlockList } from "../BlockList.js"
+import { connectArgs } from "./connectArgs.js"
+import { ERR_INVALID_ARG_TYPE, ERR_INVALID_HANDLE_TYPE, ERR_MISSING_ARGS } from "./errors.js"
+import { type Dialer, PendingConnect, startConnect } from "./pendingConnect.js"
 import {
-  AbortError,
-  ERR_INVALID_ADDRESS_FAMILY,
-  ERR_INVALID_ARG_TYPE,
-  ERR_INVALID_ARG_VALUE,
-  ERR_INVALID_HANDLE_TYPE,
-  ERR_INVALID_IP_ADDRESS,
-  ERR_IP_BLOCKED,
-  ERR_MISSING_ARGS,
-  ERR_OUT_OF_RANGE,
-  ERR_SOCKET_CLOSED,
-  ERR_SOCKET_CLOSED_BEFORE_CONNECTION
-} from "./errors.js"
-import { runNow, runSyncExit } from "./runtime.js"
-import { exceptionWithHostPort, fromConnectAttempt, fromSocketError } from "./systemErrors.js"
-import {
-  validateAbortSignal,
-  validateBoolean,
-  validateFunction,
-  validateInt32,
-  validateNumber,
-  validatePort,
-  validateString
-} from "./validators.js"
+  adopt,
+  afterConnect,
+  connectingHandle,
+  prepareUserBuffer,
+  resetByteCounts,
+  type RuntimeHandle,
+  type RuntimeSocket
+} from "./runtimeHandle.js"
+import { validateInt32 } from "./validators.js"
 
-type Callback = (error?: Error | null) => void
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- event listeners take any arguments, as in Node
-type Listener = (...args: Array<any>) => void
-
-/** Marks an argument list that `normalizeArgs` already normalised (Node's `normalizedArgsSymbol`). */
-export const normalizedArgs = Symbol("normalizedArgs")
-
-/** What `connect()` was given, as lib/net.js reads it. */
-export interface ConnectOptions {
-  readonly [key: string]: unknown
-  readonly port?: unknown
-  readonly host?: unknown
-  readonly path?: unknown
-}
-
-export type NormalizedArgs = [ConnectOptions, Listener | null] & { [normalizedArgs]?: true }
-
-/** lib/net.js `toNumber`: a non-negative number, or `false`. */
-export const toNumber = (x: unknown): number | false => {
-  const n = Number(x)
-  return n >= 0 ? n : false
-}
-/** lib/net.js `isPipeName`: a string that is not a number names a pipe (a Unix socket). */
-export const isPipeName = (s: unknown): s is string => typeof s === "string" && toNumber(s) === false
-
-/** lib/net.js `normalizeArgs`: `(options[, cb])`, `(path[, cb])` or `([port][, host][, cb])`. */
-export const normalizeArgs = (args: ReadonlyArray<unknown>): NormalizedArgs => {
-  let normalized: NormalizedArgs
-  if (args.length === 0) {
-    normalized = [{}, null]
-  } else {
-    const arg0 = args[0]
-    let options: Record<string, unknown> = {}
-    if (typeof arg0 === "object" && arg0 !== null) {
-      options = arg0 as Record<string, unknown>
-    } else if (isPipeName(arg0)) {
-      options.path = arg0
-    } else {
-      options.port = arg0
-      if (args.length > 1 && typeof args[1] === "string") options.host = args[1]
-    }
-    const cb = args[args.length - 1]
-    normalized = [options, typeof cb === "function" ? cb as Listener : null]
-  }
-  normalized[normalizedArgs] = true
-  return normalized
-}
-
-const TIMEOUT_MAX = 2 ** 31 - 1
-
-const nodeMajor = Number(process.versions.node.split(".")[0])
-
-/** lib/internal/timers.js `getTimerDuration`. */
-const getTimerDuration = (msecs: unknown, name: string): number => {
-  const value = validateNumber(msecs, name)
-  if (value < 0 || !Number.isFinite(value)) throw new ERR_OUT_OF_RANGE(name, "a non-negative finite number", msecs)
-  if (value > TIMEOUT_MAX) {
-    process.emitWarning(
-      `${value} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${TIMEOUT_MAX}.`,
-      "TimeoutOverflowWarning"
-    )
-    return TIMEOUT_MAX
-  }
-  return value
-}
-
-/** Node's name of an address family: `'IPv4'` or `'IPv6'`. */
-export const familyName = (address: SocketAddress.SocketAddress): "IPv4" | "IPv6" =>
-  address.family === "ipv6" ? "IPv6" : "IPv4"
-
-/** The address record Node reads from getsockname/getpeername. */
-interface AddressInfo {
-  readonly address?: string
-  readonly family?: string
-  readonly port?: number
-}
-
-const addressInfo = (address: SocketAddress.SocketAddress | string | undefined): AddressInfo =>
-  address === undefined || typeof address === "string"
-    ? {}
-    : { address: address.address, family: familyName(address), port: address.port }
-
-/** How a socket's connection failed, as Node reports it. */
-const fromConnectFailure = (failure: Connection.ConnectFailure): Error => {
-  switch (failure._tag) {
-    case "ConnectError":
-      switch (failure.reason) {
-        case "Attempts": {
-          // Node reports a lone address's failure as it is, and a race's as an AggregateError.
-          if (failure.attempts.length === 1) return fromConnectAttempt(failure.attempts[0]!)
-          const errors = failure.attempts.map(fromConnectAttempt)
-          const aggregate = new AggregateError(errors, "") as AggregateError & { code?: unknown }
-          aggregate.code = (errors[0] as Error & { code?: unknown }).code
-          return aggregate
-        }
-        case "Blocked":
-          return new ERR_IP_BLOCKED(failure.blocked?.[0] ?? failure.host)
-        case "Lookup": {
-          const lookup = failure.cause as NetError.ResolveError
-          if (lookup.cause instanceof Error) return lookup.cause
-          if (lookup.code === "ERR_INVALID_IP_ADDRESS") return new ERR_INVALID_IP_ADDRESS(String(lookup.address))
-          return exceptionWithHostPort(lookup.code, lookup.errno, lookup.syscall ?? "getaddrinfo", lookup.hostname, 0)
-        }
-        case "Timeout":
-          return exceptionWithHostPort("ETIMEDOUT", undefined, "connect", failure.host, failure.port)
-      }
-      break
-    case "SocketError":
-      return fromSocketError(failure)
-  }
-  return Object.assign(new Error(failure.message), { code: (failure as { code?: unknown }).code })
-}
-
-/** What a socket was created with, besides the stream options. */
+/** What a socket was created with. */
 export interface SocketOptions {
   readonly [key: string]: unknown
 }
 
-/** The `onread` option: bytes go into the caller's buffer and to its callback instead of 'data'. */
-interface OnRead {
-  readonly buffer: Uint8Array | (() => Uint8Array)
-  readonly callback: (n: number, buf: Uint8Array) => unknown
-}
+/** The runtime's own type-of-service methods (Node 24.6+, 25.6+), if it has them. */
+const runtimeTypeOfService = (() => {
+  const prototype = net.Socket.prototype as unknown as Record<string, unknown>
+  return typeof prototype.setTypeOfService === "function" && typeof prototype.getTypeOfService === "function"
+    ? {
+      set: prototype.setTypeOfService as (this: net.Socket, tos: number) => net.Socket,
+      get: prototype.getTypeOfService as (this: net.Socket) => number
+    }
+    : undefined
+})()
+/** `sizeof(sockaddr_un.sun_path)` less its NUL: 107 bytes on Linux, 103 on macOS and the BSDs. */
+const MAX_PATH_BYTES = process.platform === "linux" ? 107 : 103
+const kTypeOfService = Symbol("netfx.typeOfService")
+const kPending = Symbol("netfx.pending")
+const kPipe = Symbol("netfx.pipe")
+const kAborted = Symbol("netfx.aborted")
 
-/** The core handle a server accepted, and how the server wants it set up. */
-export interface AcceptedHandle {
-  readonly handle: Handle
+/** lib/net.js's own fields of a socket, which this module works with as lib/net.js does. */
+const internals = (socket: net.Socket): RuntimeSocket => socket as unknown as RuntimeSocket
+const runtimeWrite = net.Socket.prototype.write
+
+/** The runtime handle of a core handle the core no longer owns; a defect where there is none. */
+const detached = (handle: Handle): Effect.Effect<RuntimeHandle> =>
+  Effect.suspend(() => {
+    const runtime = handle.detach?.() as RuntimeHandle | undefined
+    return runtime === undefined
+      ? Effect.dieMessage("@netfx/compat: the transport gave no runtime handle to take over")
+      : Effect.succeed(runtime)
+  })
+
+/** How a server wants an accepted connection's socket (lib/net.js `onconnection`). */
+export interface AcceptOptions {
+  readonly allowHalfOpen: boolean
   readonly pauseOnCreate: boolean
-  readonly pipe: boolean
+  readonly highWaterMark: number
 }
-
-const kAccepted: unique symbol = Symbol("netfx.accepted") as never
-const kAcceptedKey = kAccepted as unknown as string
 
 /**
  * `net.Socket`. See the module comment.
  */
-export class Socket extends Duplex {
-  connecting = false
-  server: unknown = null
-  _server: { _connections: number; _emitCloseIfDrained: () => void } | null = null
-  override allowHalfOpen: boolean
-  // Set only when used, as Node's own socket does (and no memory for them until then).
-  declare timeout: number | undefined
-  declare autoSelectFamilyAttemptedAddresses: Array<string> | undefined
+export class Socket extends net.Socket {
   declare blockList: BlockList | undefined
-  declare _aborted: boolean | undefined
-
-  #handle: Handle | undefined = undefined
-  #handleClosed = false
-  /** Whether Node would hold a handle: from `connect()` (or accept) until destroy. */
-  #opened = false
-  #reading = false
-  #scope: Scope.CloseableScope | undefined = undefined
-  #fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
-  #connectId = 0
-  #peername: AddressInfo | undefined = undefined
-  #sockname: AddressInfo | undefined = undefined
-  #bytesRead = 0
-  #bytesDispatched = 0
-  #pendingData: unknown = null
-  #pendingEncoding = ""
-  #timer: ReturnType<typeof setTimeout> | undefined = undefined
-  #lastWriteQueueSize = 0
-  #noDelay: boolean
-  #keepAlive: boolean
-  #keepAliveInitialDelay: number
-  #typeOfService: number | undefined = undefined
-  #unref = false
-  #resetAndClosing = false
-  #onread: OnRead | undefined
+  // Symbol-keyed rather than private: the stream may call `_destroy` from the runtime's
+  // constructor (an aborted `signal`), before private fields exist.
+  /** The connect in flight, if any. */
+  declare [kPending]: PendingConnect<RuntimeHandle> | undefined
+  declare [kPipe]: boolean | undefined
+  /** Destroyed by its `signal`: connect() leaves it so (see connect). */
+  declare [kAborted]: boolean | undefined
 
   constructor(options?: SocketOptions | number) {
-    let opts: Record<string, unknown>
-    if (typeof options === "number") opts = { fd: options }
-    else opts = { ...options }
-    for (const name of ["objectMode", "readableObjectMode", "writableObjectMode"]) {
-      if (opts[name]) throw new ERR_INVALID_ARG_VALUE(`options.${name}`, opts[name], "is not supported")
+    let opts = options
+    let blockList: unknown
+    if (typeof opts === "object" && opts !== null && opts.blockList !== undefined) {
+      // compat's own BlockList: the runtime's socket (22.13+) would refuse it, and older ones
+      // have no such option. Checked after the stream options, as Node does.
+      ;({ blockList, ...opts } = opts)
     }
-    if (opts.keepAliveInitialDelay !== undefined) {
-      validateNumber(opts.keepAliveInitialDelay, "options.keepAliveInitialDelay")
-      if ((opts.keepAliveInitialDelay as number) < 0) opts.keepAliveInitialDelay = 0
-    }
-    if (opts.fd !== undefined) validateInt32(opts.fd, "fd", 0)
-    const accepted = opts[kAcceptedKey] as AcceptedHandle | undefined
-    delete opts[kAcceptedKey]
-    const allowHalfOpen = Boolean(opts.allowHalfOpen)
-    // The signal is the socket's own business (see #addAbortSignal), not the stream's; the stream
-    // would have checked it first, under its own name.
-    const { signal: _signal, ...streamOptions } = opts
-    if (opts.signal) validateAbortSignal(opts.signal, "signal")
-    super(
-      {
-        ...streamOptions,
-        allowHalfOpen,
-        // Node's own choices for sockets: 'close' comes from the handle, strings go down as they are.
-        emitClose: false,
-        autoDestroy: true,
-        decodeStrings: false
-      } as ConstructorParameters<typeof Duplex>[0]
-    )
-    this.allowHalfOpen = allowHalfOpen
-
-    const onread = opts.onread as { buffer?: unknown; callback?: unknown } | null | undefined
-    if (
-      onread !== null && typeof onread === "object" &&
-      (ArrayBuffer.isView(onread.buffer) || typeof onread.buffer === "function") &&
-      typeof onread.callback === "function"
-    ) {
-      this.#onread = {
-        buffer: onread.buffer as Uint8Array | (() => Uint8Array),
-        callback: onread.callback as (n: number, buf: Uint8Array) => unknown
+    super(opts as net.SocketConstructorOpts)
+    // An aborted signal destroyed the socket in the runtime's constructor, which then revived it
+    // (lib/net.js `initSocketHandle`); its AbortError and 'close' are on their way: it stays
+    // destroyed, as a program that checks `destroyed` expects.
+    if (this[kAborted]) (this as { destroyed: boolean }).destroyed = true
+    if (blockList) {
+      if (!BlockList.isBlockList(blockList)) {
+        throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", blockList)
       }
+      this.blockList = blockList
     }
-    this.#noDelay = Boolean(opts.noDelay)
-    this.#keepAlive = Boolean(opts.keepAlive)
-    this.#keepAliveInitialDelay = ~~((opts.keepAliveInitialDelay as number | undefined ?? 0) / 1000)
-    if (opts.typeOfService !== undefined) {
+    if (!runtimeTypeOfService && typeof opts === "object" && opts !== null && opts.typeOfService !== undefined) {
       validateInt32(opts.typeOfService, "options.typeOfService", 0, 255)
-      this.#typeOfService = opts.typeOfService
-    }
-    if (opts.blockList !== undefined) {
-      if (!BlockList.isBlockList(opts.blockList)) {
-        throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList)
-      }
-      this.blockList = opts.blockList as BlockList
-    }
-    this.on("end", onReadableStreamEnd)
-
-    if (opts.fd !== undefined) {
-      this.#openFd(opts.fd as number, opts.readable !== false, opts.writable !== false)
-      if (opts.readable !== false) this.read(0)
-    } else if (accepted !== undefined) {
-      this.#opened = true
-      this.#isPipe = accepted.pipe
-      this.#attach(accepted.handle)
-      if (accepted.pauseOnCreate) {
-        this.#reading = false
-        accepted.handle.pause()
-        ;(this as unknown as { _readableState: { flowing: boolean | null } })._readableState.flowing = false
-      } else {
-        this.read(0)
-      }
-    }
-    if (opts.signal !== undefined) this.#addAbortSignal(opts.signal)
-  }
-
-  /** `new Socket({ fd })`: the core transport wraps the descriptor, synchronously as in Node. */
-  #openFd(fd: number, readable: boolean, writable: boolean): void {
-    const scope = Effect.runSync(Scope.make())
-    const exit = runSyncExit(
-      Effect.flatMap(Transport, (transport) => transport.open(fd, { readable, writable })).pipe(Scope.extend(scope))
-    )
-    if (Exit.isFailure(exit)) {
-      Effect.runSync(Scope.close(scope, Exit.void))
-      const failure = Cause.failureOption(exit.cause)
-      if (Option.isSome(failure)) throw fromSocketError(failure.value)
-      throw Cause.squash(exit.cause)
-    }
-    const handle = exit.value
-    this.#scope = scope
-    this.#opened = true
-    this.#isPipe = handle.localAddress() === undefined || typeof handle.localAddress() === "string"
-    this.#attach(handle)
-    if (!readable) {
-      this.#reading = false
-      handle.pause()
+      internals(this)[kTypeOfService] = opts.typeOfService
     }
   }
 
-  /** Wraps a handle a server accepted (the server's `'connection'`). */
-  static fromAccepted(accepted: AcceptedHandle, options: Record<string, unknown>): Socket {
-    return new Socket({ ...options, [kAccepted]: accepted } as unknown as SocketOptions)
+  /**
+   * `socket.setTypeOfService(tos)` (Node 24.6+, 25.6+). Where the runtime has no way to set IP_TOS
+   * the value is checked and kept, and `getTypeOfService()` reports it.
+   */
+  setTypeOfService(tos: number): this {
+    if (runtimeTypeOfService) return runtimeTypeOfService.set.call(this, tos) as this
+    validateInt32(tos, "tos", 0, 255)
+    internals(this)[kTypeOfService] = tos
+    return this
   }
 
-  // ---------------------------------------------------------------- properties
-
-  get pending(): boolean {
-    return !this.#opened || this.connecting
+  /** `socket.getTypeOfService()`: what was set (see `setTypeOfService`). */
+  getTypeOfService(): number {
+    if (runtimeTypeOfService) return runtimeTypeOfService.get.call(this) as number
+    return (internals(this)[kTypeOfService] as number | undefined) ?? 0
   }
 
-  get readyState(): string {
-    if (this.connecting) return "opening"
-    if (this.readable && this.writable) return "open"
-    if (this.readable && !this.writable) return "readOnly"
-    if (!this.readable && this.writable) return "writeOnly"
-    return "closed"
-  }
-
-  get bufferSize(): number | undefined {
-    // The stream holds every byte until the handle has handed it to the system (one write at a
-    // time), so its length is what Node's writableLength + writeQueueSize counts.
-    if (this.#handle !== undefined || this.#opened) return this.writableLength
-    return undefined
-  }
-
-  get bytesRead(): number {
-    return this.#handle !== undefined ? this.#handle.bytesRead() : this.#bytesRead
-  }
-
-  get bytesWritten(): number | undefined {
-    let bytes = this.#bytesDispatched
-    const buffered = (this as unknown as { writableBuffer?: unknown }).writableBuffer as
-      | Array<{ chunk: unknown; encoding: BufferEncoding }>
-      | undefined
-    if (!buffered) return undefined
-    for (const el of buffered) {
-      bytes += Buffer.isBuffer(el.chunk)
-        ? el.chunk.length
-        : Buffer.byteLength(el.chunk as string, el.encoding)
+  override connect(...args: Array<unknown>): this {
+    const [options, cb] = connectArgs(args)
+    if (typeof options.path === "string" && Buffer.byteLength(options.path) > MAX_PATH_BYTES && !this[kAborted]) {
+      // A path longer than a Unix socket address holds, which the core refuses before any system
+      // call: left to the runtime, which fails it as its version does (Node 24 at once with EINVAL,
+      // Node 20 and 22 by connecting to the cut path). There is nothing to resolve or race.
+      return super.connect(options as net.IpcSocketConnectOpts, cb ?? undefined)
     }
-    const data = this.#pendingData
-    if (Array.isArray(data)) {
-      for (const chunk of data as Array<{ chunk: unknown; encoding: BufferEncoding }>) {
-        bytes += Buffer.isBuffer(chunk.chunk)
-          ? chunk.chunk.length
-          : Buffer.byteLength(chunk.chunk as string, chunk.encoding)
-      }
-    } else if (data) {
-      bytes += typeof data === "string"
-        ? Buffer.byteLength(data, this.#pendingEncoding as BufferEncoding)
-        : (data as Uint8Array).length
-    }
-    return bytes
-  }
-
-  get remoteAddress(): string | undefined {
-    return this.#getpeername().address
-  }
-  get remoteFamily(): string | undefined {
-    return this.#getpeername().family
-  }
-  get remotePort(): number | undefined {
-    return this.#getpeername().port
-  }
-  get localAddress(): string | undefined {
-    return this.#getsockname().address
-  }
-  get localPort(): number | undefined {
-    return this.#getsockname().port
-  }
-  get localFamily(): string | undefined {
-    return this.#getsockname().family
-  }
-
-  address(): AddressInfo {
-    return this.#getsockname()
-  }
-
-  #getpeername(): AddressInfo {
-    if (this.#handle === undefined || this.connecting) return this.#peername ?? {}
-    if (this.#peername === undefined) {
-      const info = addressInfo(this.#handle.remoteAddress())
-      if (info.address === undefined) return info
-      this.#peername = info
-    }
-    return this.#peername
-  }
-
-  #getsockname(): AddressInfo {
-    if (this.#handle === undefined) return {}
-    if (this.#sockname === undefined) this.#sockname = addressInfo(this.#handle.localAddress())
-    return this.#sockname
-  }
-
-  // ---------------------------------------------------------------- connect
-
-  connect(...args: Array<unknown>): this {
-    const normalized: NormalizedArgs = Array.isArray(args[0]) && (args[0] as NormalizedArgs)[normalizedArgs]
-      ? args[0] as NormalizedArgs
-      : normalizeArgs(args)
-    const [options, cb] = normalized
     if (options.port === undefined && options.path == null) throw new ERR_MISSING_ARGS("options", "port", "path")
-    // Node 20-24 revive a socket whose signal was aborted before connect() and connect it anyway
-    // after its AbortError and 'close' (or crash on its missing handle); it stays destroyed here.
-    if (this._aborted) return this
-    if (this.write !== Socket.prototype.write) this.write = Socket.prototype.write
+    // Node 20-24 revive a socket that its signal destroyed and connect it anyway, after its
+    // AbortError and 'close' (or crash on its missing handle); here it stays destroyed.
+    if (this[kAborted]) return this
+    if (this.write !== runtimeWrite) this.write = runtimeWrite
+    const self = internals(this)
     if (this.destroyed) {
-      this.#peername = undefined
-      this.#sockname = undefined
-      this.#handleClosed = false
-      ;(this as unknown as { _undestroy: () => void })._undestroy()
+      self._handle = null
+      self._peername = null
+      self._sockname = null
+      self._undestroy()
     }
     const path = options.path
-    this.#isPipe = Boolean(path)
-    this.#opened = true
+    this[kPipe] = Boolean(path)
+    if (self._handle === null) {
+      // Where Node makes the handle it connects (lib/net.js `initSocketHandle`).
+      prepareUserBuffer(self)
+      resetByteCounts(self)
+    }
     if (cb !== null) this.once("connect", cb)
-    this.#refreshTimer()
-    this.connecting = true
-    if (path) {
-      validateString(path, "options.path")
-      this.#dial({ path })
-    } else {
-      this.#lookupAndConnect(options)
-    }
+    self._unrefTimer()
+    self.connecting = true
+    startConnect(options, this.blockList, () => this.#begin())
     return this
   }
 
-  #lookupAndConnect(options: ConnectOptions): void {
-    const localAddress = options.localAddress as string | undefined
-    const localPort = options.localPort as number | undefined
-    const host = (options.host as string | undefined) || "localhost"
-    let port = options.port
-    if (localAddress && !isIP(localAddress)) throw new ERR_INVALID_IP_ADDRESS(String(localAddress))
-    if (localPort) validateNumber(localPort, "options.localPort")
-    if (port !== undefined) {
-      if (typeof port !== "number" && typeof port !== "string") {
-        throw new ERR_INVALID_ARG_TYPE("options.port", ["number", "string"], port)
-      }
-      validatePort(port)
-    }
-    port = (port as number) | 0
-    let autoSelectFamily = options.autoSelectFamily
-    if (autoSelectFamily != null) validateBoolean(autoSelectFamily, "options.autoSelectFamily")
-    else autoSelectFamily = autoSelect.getFamily()
-    let attemptTimeout = options.autoSelectFamilyAttemptTimeout
-    if (attemptTimeout != null) {
-      validateInt32(attemptTimeout, "options.autoSelectFamilyAttemptTimeout", 1)
-      if (attemptTimeout < 10) attemptTimeout = 10
-    } else {
-      attemptTimeout = autoSelect.getAttemptTimeout()
-    }
-    const policy = options.autoSelectFamilyPolicy === undefined
-      ? autoSelect.getPolicy()
-      : autoSelect.validatePolicy(options.autoSelectFamilyPolicy, "options.autoSelectFamilyPolicy")
-
-    const common = {
-      host,
-      port: port as number,
-      ...(localAddress ? { localAddress } : {}),
-      ...(localPort ? { localPort } : {}),
-      ...(this.blockList === undefined ? {} : { blockList: blockListToCore(this.blockList) })
-    }
-    if (typeof host !== "string") {
-      // Node 22+ checks the option itself; Node 20 leaves it to dns.lookup's own check.
-      if (nodeMajor >= 22) throw new ERR_INVALID_ARG_TYPE("options.host", "string", host)
-      if (options.lookup == null) throw new ERR_INVALID_ARG_TYPE("hostname", "string", host)
-    }
-    if (isIP(host)) {
-      // An IP literal skips the lookup; Node connects on the next tick.
-      process.nextTick(() => {
-        if (this.connecting) this.#dial({ ...common, autoSelectFamily: false })
-      })
-      return
-    }
-
-    const lookup = options.lookup != null
-      ? validateFunction(options.lookup, "options.lookup") as Listener
-      : dns.lookup as unknown as Listener
-    const family = options.family === "IPv4" ? 4 : options.family === "IPv6" ? 6 : options.family
-    const dnsopts: Record<string, unknown> = { family, hints: (options.hints as number | undefined) || 0 }
-    if (process.platform !== "win32" && family !== 4 && family !== 6 && dnsopts.hints === 0) {
-      dnsopts.hints = dns.ADDRCONFIG
-    }
-    const multiple = family !== 4 && family !== 6 && !localAddress && autoSelectFamily
-    if (multiple) dnsopts.all = true
-    // The lookup runs in the core's resolver step; this wrapper calls the function as Node does and
-    // emits 'lookup' as Node does. A function that throws at once throws out of connect(), as in Node.
-    let syncThrow: { error: unknown } | undefined
-    let inConnect = true
-    const id = this.#connectId + 1
-    const nodeLookup: Resolver.NodeLookupFunction = (hostname, _options, callback) => {
-      try {
-        lookup(hostname, dnsopts, (err: Error | null, address: unknown, addressType: unknown) => {
-          if (this.#connectId !== id || !this.connecting) return
-          if (err) {
-            this.emit("lookup", err, undefined, undefined, hostname)
-          } else if (Array.isArray(address)) {
-            for (const entry of address as Array<{ address: string; family: number }>) {
-              this.emit("lookup", null, entry.address, entry.family, hostname)
-              if (!this.connecting) return
-            }
-            const valid = new Set(
-              (address as Array<{ address: string; family: number }>)
-                .filter((a) => isIP(a.address) && (a.family === 4 || a.family === 6))
-                .map((a) => a.address)
-            )
-            this.#racing = valid.size > 1
-            if (valid.size === 0 && address.length > 0) {
-              const first = address[0] as { address: unknown; family: unknown }
-              if (isIP(first.address as string)) {
-                return this.#failSoon(new ERR_INVALID_ADDRESS_FAMILY(first.family, options.host, options.port))
-              }
-            }
-          } else {
-            this.emit("lookup", err, address, addressType, hostname)
-            if (!this.connecting) return
-            if (isIP(address as string) && addressType !== 4 && addressType !== 6) {
-              return this.#failSoon(new ERR_INVALID_ADDRESS_FAMILY(addressType, options.host, options.port))
-            }
-          }
-          callback(err, address as string, addressType as number)
-        })
-      } catch (error) {
-        if (inConnect) {
-          // Thrown out of connect() below; whatever the core makes of it is dropped.
-          syncThrow = { error }
-          this.#connectId++
+  #begin(): PendingConnect<RuntimeHandle> {
+    this[kPending]?.cancel()
+    const dialer: Dialer<RuntimeHandle> = {
+      dial: (handle) => Effect.flatMap(handle, detached),
+      keep: false,
+      discard: (handle) => handle.close?.(),
+      current: () => this[kPending],
+      connected: (handle, pending) => {
+        this[kPending] = undefined
+        // connect() on a socket that was connected: the old connection is not left open behind it
+        // (Node re-connects its one handle in place and emits 'connect' again).
+        internals(this)._handle?.close?.()
+        try {
+          adopt(internals(this), handle)
+        } catch (error) {
+          handle.close?.()
+          this.destroy(error as Error)
+          return
         }
-        throw error
-      }
-    }
-    this.#racing = false
-    this.#dial({
-      ...common,
-      family: multiple ? 0 : family === 4 || family === 6 ? family : 0,
-      lookup: nodeLookup,
-      autoSelectFamily: Boolean(multiple),
-      autoSelectFamilyPolicy: policy,
-      autoSelectFamilyAttemptDelay: attemptTimeout as number
-    })
-    inConnect = false
-    if (syncThrow !== undefined) {
-      this.#cancelDial()
-      this.connecting = false
-      throw syncThrow.error
-    }
-  }
-
-  #racing = false
-  #dialPath: string | undefined = undefined
-  #dialPort: number | undefined = undefined
-
-  #failSoon(error: Error): void {
-    this.#cancelDial()
-    process.nextTick(() => this.destroy(error))
-  }
-
-  #onConnectEvent(event: Connection.ConnectEvent): void {
-    if (!this.connecting) return
-    switch (event._tag) {
-      case "Attempt":
-        // Node lists the attempts only when it races (more than one address).
-        if (this.#racing) {
-          if (this.autoSelectFamilyAttemptedAddresses === undefined) this.autoSelectFamilyAttemptedAddresses = []
-          this.autoSelectFamilyAttemptedAddresses.push(`${event.address}:${event.port}`)
+        if (this.autoSelectFamilyAttemptedAddresses !== undefined) {
+          // From the handle: the socket caches its peer's name only once a program reads it.
+          const peer: { address?: string; port?: number } = {}
+          handle.getpeername?.(peer)
+          pending.settleAttempts(peer.address, peer.port)
         }
-        this.emit("connectionAttempt", event.address, event.port, event.family)
-        break
-      case "AttemptFailed":
-        this.emit("connectionAttemptFailed", event.address, event.port, event.family, fromConnectAttempt(event))
-        break
-      case "AttemptTimeout":
-        this.emit("connectionAttemptTimeout", event.address, event.port, event.family)
-        break
-    }
-  }
-
-  #dial(options: Connection.ConnectOptions): void {
-    const id = ++this.#connectId
-    this.#cancelDial()
-    const scope = Effect.runSync(Scope.make())
-    this.#scope = scope
-    this.#dialPort = "port" in options ? options.port : undefined
-    if ("path" in options) {
-      this.#dialPath = options.path
-    } else {
-      this.#dialPath = undefined
-      ;(options as { onEvent?: unknown }).onEvent = (event: Connection.ConnectEvent) => this.#onConnectEvent(event)
-    }
-    this.#fiber = runNow(
-      Connection.dial(options).pipe(
-        Scope.extend(scope),
-        Effect.exit,
-        Effect.flatMap((exit) => Effect.sync(() => this.#afterConnect(id, scope, exit)))
-      )
-    )
-  }
-
-  #cancelDial(): void {
-    const fiber = this.#fiber
-    const scope = this.#scope
-    this.#fiber = undefined
-    if (fiber !== undefined) runNow(Fiber.interrupt(fiber))
-    if (scope !== undefined && this.#handle === undefined) {
-      this.#scope = undefined
-      runNow(Scope.close(scope, Exit.void))
-    }
-  }
-
-  #afterConnect(id: number, scope: Scope.CloseableScope, exit: Exit.Exit<Handle, Connection.ConnectFailure>): void {
-    if (id !== this.#connectId || this.destroyed) {
-      Effect.runFork(Scope.close(scope, Exit.void))
-      return
-    }
-    this.#fiber = undefined
-    if (Exit.isFailure(exit)) {
-      const failure = Cause.failureOption(exit.cause)
-      this.#scope = undefined
-      Effect.runFork(Scope.close(scope, Exit.void))
-      if (Option.isNone(failure)) return
-      if (failure.value._tag === "ConnectError" && failure.value.reason === "Blocked") {
-        return this.#blocked(failure.value.blocked ?? [], this.#dialPort)
-      }
-      const error = fromConnectFailure(failure.value)
-      // Node reports a failed Unix socket connect as a failed attempt too (no port, no family).
-      if (this.#dialPath !== undefined) {
-        this.emit("connectionAttemptFailed", this.#dialPath, undefined, undefined, error)
-      }
-      if (this.destroyed) return
-      this.destroy(error)
-      return
-    }
-    const handle = exit.value
-    this.connecting = false
-    this.#sockname = undefined
-    this.#attach(handle)
-    if (this.autoSelectFamilyAttemptedAddresses !== undefined) {
-      // The winner is the last address tried; under the staggered race it may be an earlier one.
-      const remote = handle.remoteAddress()
-      if (remote !== undefined && typeof remote !== "string") {
-        const winner = `${remote.address}:${remote.port}`
-        const list = this.autoSelectFamilyAttemptedAddresses
-        const at = list.lastIndexOf(winner)
-        if (at !== -1 && at !== list.length - 1) list.push(...list.splice(at, 1))
+        afterConnect(internals(this), handle)
       }
     }
-    this.#refreshTimer()
-    if (this.#noDelay) handle.setNoDelay(true)
-    if (this.#keepAlive) handle.setKeepAlive(true, this.#keepAliveInitialDelay * 1000)
-    if (this.#typeOfService !== undefined) this.#applyTypeOfService(this.#typeOfService)
-    if (this.#unref) handle.unref()
-    this.emit("connect")
-    this.emit("ready")
-    if (!this.isPaused()) this.read(0)
-  }
-
-  /**
-   * Every address is blocked. Node (22.13+) reports a lone address as an attempt that failed with
-   * ERR_IP_BLOCKED, and a race of blocked addresses as an AggregateError of them, in race order.
-   */
-  #blocked(addresses: ReadonlyArray<string>, port: number | undefined): void {
-    const unique = [...new Set(addresses)]
-    if (this.#racing && unique.length > 1) {
-      const candidates = unique.map((address) => ({ address, family: isIP(address) as 4 | 6 }))
-      const first = candidates[0]!.family
-      const ordered: Array<string> = []
-      const same = candidates.filter((c) => c.family === first)
-      const other = candidates.filter((c) => c.family !== first)
-      while (same.length > 0 || other.length > 0) {
-        if (same.length > 0) ordered.push(same.shift()!.address)
-        if (other.length > 0) ordered.push(other.shift()!.address)
-      }
-      this.autoSelectFamilyAttemptedAddresses = []
-      const errors = ordered.map((address) => new ERR_IP_BLOCKED(address))
-      const aggregate = new AggregateError(errors, "") as AggregateError & { code?: unknown }
-      aggregate.code = errors[0]!.code
-      this.destroy(aggregate)
-      return
-    }
-    const address = unique[0]!
-    this.emit("connectionAttempt", address, port, isIP(address))
-    if (this.destroyed) return
-    this.destroy(new ERR_IP_BLOCKED(address))
-  }
-
-  #attach(handle: Handle): void {
-    this.#handle = handle
-    this.#handleClosed = false
-    this.#reading = true
-    handle.listen(new Socket.#Events(this, handle))
-  }
-
-  /**
-   * What the handle reports, forwarded to its socket: one small object per socket, its methods on
-   * the prototype, rather than five closures (servers hold thousands of sockets).
-   */
-  static #Events = class implements HandleEvents {
-    constructor(readonly socket: Socket, readonly handle: Handle) {}
-    onData(chunk: Uint8Array): void {
-      this.socket.#onData(this.handle, chunk)
-    }
-    onEnd(): void {
-      const socket = this.socket
-      if (socket.#handle !== this.handle) return
-      socket.push(null)
-      socket.read(0)
-    }
-    onError(error: NetError.SocketError): void {
-      const socket = this.socket
-      if (socket.#handle !== this.handle) return
-      socket.destroy(fromSocketError(error))
-    }
-    onDrain(): void {}
-    onClose(): void {
-      const socket = this.socket
-      socket.#handleClosed = true
-      if (socket.#closePending !== undefined) {
-        const hadError = socket.#closePending
-        socket.#closePending = undefined
-        socket.emit("close", hadError)
-      }
-    }
-  }
-
-  #closePending: boolean | undefined = undefined
-
-  #onData(handle: Handle, chunk: Uint8Array): void {
-    if (this.#handle !== handle) return
-    this.#refreshTimer()
-    const onread = this.#onread
-    if (onread !== undefined) {
-      this.#deliverToOnread(handle, onread, chunk)
-      return
-    }
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length)
-    const more = this.push(buffer)
-    if (this.#reading && !more) {
-      this.#reading = false
-      handle.pause()
-    }
-  }
-
-  #deliverToOnread(handle: Handle, onread: OnRead, chunk: Uint8Array): void {
-    let offset = 0
-    while (offset < chunk.length) {
-      const target = typeof onread.buffer === "function" ? onread.buffer() : onread.buffer
-      const n = Math.min(target.length, chunk.length - offset)
-      if (n === 0) break
-      target.set(chunk.subarray(offset, offset + n), 0)
-      offset += n
-      const view = Buffer.isBuffer(target) ? target : Buffer.from(target.buffer, target.byteOffset, target.byteLength)
-      if (onread.callback.call(this, n, view) === false) {
-        this.#reading = false
-        handle.pause()
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- reading
-
-  override _read(n: number): void {
-    if (this.connecting || this.#handle === undefined) {
-      this.once("connect", () => this._read(n))
-    } else if (!this.#reading) {
-      this.#reading = true
-      this.#handle.resume()
-    }
-  }
-
-  override pause(): this {
-    if (this.#onread !== undefined && !this.connecting && this.#handle !== undefined && this.#reading) {
-      this.#reading = false
-      if (!this.destroyed) this.#handle.pause()
-    }
-    return super.pause()
-  }
-
-  override resume(): this {
-    if (this.#onread !== undefined && !this.connecting && this.#handle !== undefined && !this.#reading) {
-      this.#reading = true
-      this.#handle.resume()
-    }
-    return super.resume()
-  }
-
-  // ---------------------------------------------------------------- writing
-
-  override _write(chunk: unknown, encoding: BufferEncoding, cb: Callback): void {
-    this.#writeGeneric(false, chunk, encoding, cb)
-  }
-
-  override _writev(chunks: Array<{ chunk: unknown; encoding: BufferEncoding }>, cb: Callback): void {
-    this.#writeGeneric(true, chunks, "", cb)
-  }
-
-  #writeGeneric(writev: boolean, data: unknown, encoding: string, cb: Callback): void {
-    if (this.connecting) {
-      this.#pendingData = data
-      this.#pendingEncoding = encoding
-      const onClose = () => cb(new ERR_SOCKET_CLOSED_BEFORE_CONNECTION())
-      this.once("connect", () => {
-        this.off("close", onClose)
-        this.#writeGeneric(writev, data, encoding, cb)
-      })
-      this.once("close", onClose)
-      return
-    }
-    this.#pendingData = null
-    this.#pendingEncoding = ""
-    const handle = this.#handle
-    if (handle === undefined) {
-      cb(new ERR_SOCKET_CLOSED())
-      return
-    }
-    this.#refreshTimer()
-    const done = (error?: NetError.SocketError) => cb(error === undefined ? undefined : fromSocketError(error))
-    if (writev) {
-      const chunks = data as Array<{ chunk: unknown; encoding: BufferEncoding }>
-      for (let i = 0; i < chunks.length; i++) {
-        const { chunk, encoding: enc } = chunks[i]!
-        const bytes = typeof chunk === "string" ? Buffer.from(chunk, enc) : chunk as Uint8Array
-        this.#bytesDispatched += bytes.length
-        handle.write(bytes, i === chunks.length - 1 ? done : undefined)
-      }
-    } else {
-      const bytes = typeof data === "string" ? Buffer.from(data, encoding as BufferEncoding) : data as Uint8Array
-      this.#bytesDispatched += bytes.length
-      handle.write(bytes, done)
-    }
-    this.#lastWriteQueueSize = handle.bufferSize()
-  }
-
-  override _final(cb: Callback): void {
-    if (this.pending) {
-      this.once("connect", () => this._final(cb))
-      return
-    }
-    const handle = this.#handle
-    if (handle === undefined) return cb()
-    handle.end((error) => cb(error === undefined ? undefined : fromSocketError(error)))
-  }
-
-  destroySoon(): void {
-    if (this.writable) this.end()
-    if (this.writableFinished) this.destroy()
-    else this.once("finish", this.destroy)
-  }
-
-  resetAndDestroy(): this {
-    if (this.#opened && !this.destroyed) {
-      if (this.#isPipe) throw new ERR_INVALID_HANDLE_TYPE()
-      if (this.connecting) {
-        this.once("connect", () => this.#reset())
-      } else {
-        this.#reset()
-      }
-    } else {
-      this.destroy(new ERR_SOCKET_CLOSED())
-    }
-    return this
-  }
-
-  #isPipe = false
-
-  #reset(): void {
-    this.#resetAndClosing = true
-    this.destroy()
+    const pending = new PendingConnect(this, dialer)
+    this[kPending] = pending
+    return pending
   }
 
   override _destroy(exception: Error | null, cb: (error?: Error | null) => void): void {
-    this.connecting = false
-    this.#clearTimer()
-    const hadError = Boolean(exception)
-    const handle = this.#handle
-    if (handle !== undefined) {
-      this.#bytesRead = handle.bytesRead()
-      if (this.#resetAndClosing) {
-        this.#resetAndClosing = false
-        handle.reset()
-      } else {
-        handle.destroy()
-      }
-      this.#handle = undefined
-      this.#sockname = undefined
-      this.#opened = false
-      if (this.#handleClosed) setImmediate(() => this.emit("close", hadError))
-      else this.#closePending = hadError
-      const scope = this.#scope
-      this.#scope = undefined
-      if (scope !== undefined) Effect.runSync(Scope.close(scope, Exit.void))
-      cb(exception)
-    } else if (this.#opened) {
-      // Still connecting: abandon the attempt; Node's handle close reports 'close' a turn later.
-      this.#opened = false
-      this.#connectId++
-      this.#cancelDial()
-      cb(exception)
-      setImmediate(() => this.emit("close", hadError))
-    } else {
-      cb(exception)
-      process.nextTick(() => this.emit("close"))
+    if (exception?.name === "AbortError" && !this.connecting && internals(this)._handle === null) {
+      this[kAborted] = true
     }
-    const server = this._server
-    if (server !== null) {
-      server._connections--
-      server._emitCloseIfDrained()
+    const pending = this[kPending]
+    if (pending !== undefined) {
+      this[kPending] = undefined
+      pending.cancel()
+      const self = internals(this)
+      if (self._handle === null) self._handle = connectingHandle()
     }
+    super._destroy(exception, cb)
   }
 
-  // ---------------------------------------------------------------- options
-
-  setNoDelay(enable?: boolean): this {
-    const value = Boolean(enable === undefined ? true : enable)
-    if (this.#handle === undefined) {
-      this.#noDelay = value
+  override resetAndDestroy(): this {
+    if (this[kPending] !== undefined && !this.destroyed) {
+      // Node checks its connecting handle's kind, and resets once connected.
+      if (this[kPipe]) throw new ERR_INVALID_HANDLE_TYPE()
+      this.once("connect", () => internals(this)._reset())
       return this
     }
-    if (value !== this.#noDelay) {
-      this.#noDelay = value
-      this.#handle.setNoDelay(value)
-    }
-    return this
-  }
-
-  setKeepAlive(enable?: boolean, initialDelayMsecs?: number): this {
-    const value = Boolean(enable)
-    const initialDelay = ~~((initialDelayMsecs ?? 0) / 1000)
-    if (this.#handle === undefined) {
-      this.#keepAlive = value
-      this.#keepAliveInitialDelay = initialDelay
-      return this
-    }
-    if (value !== this.#keepAlive || (value && this.#keepAliveInitialDelay !== initialDelay)) {
-      this.#keepAlive = value
-      this.#keepAliveInitialDelay = initialDelay
-      this.#handle.setKeepAlive(value, initialDelay * 1000)
-    }
-    return this
-  }
-
-  setTypeOfService(tos: number): this {
-    validateInt32(tos, "tos", 0, 255)
-    this.#typeOfService = tos
-    if (this.#handle !== undefined && !this.connecting) this.#applyTypeOfService(tos)
-    return this
-  }
-
-  getTypeOfService(): number {
-    return this.#typeOfService ?? 0
-  }
-
-  #applyTypeOfService(tos: number): void {
-    const handle = this.#handle
-    if (handle === undefined) return
-    // Where the runtime cannot set IP_TOS (before Node 25.6) the value is kept and reported by
-    // getTypeOfService(), but not applied to the socket.
-    Effect.runFork(Effect.ignore(handle.setTypeOfService(tos)))
-  }
-
-  setTimeout(msecs: number, callback?: () => void): this {
-    if (this.destroyed) return this
-    this.timeout = msecs
-    const duration = getTimerDuration(msecs, "msecs")
-    this.#clearTimer()
-    if (duration === 0) {
-      if (callback !== undefined) {
-        validateFunction(callback, "callback")
-        this.removeListener("timeout", callback)
-      }
-    } else {
-      this.#timer = setTimeout(() => this.#onTimeout(), duration)
-      this.#timer.unref()
-      if (callback !== undefined) {
-        validateFunction(callback, "callback")
-        this.once("timeout", callback)
-      }
-    }
-    return this
-  }
-
-  #onTimeout(): void {
-    const handle = this.#handle
-    const last = this.#lastWriteQueueSize
-    if (last > 0 && handle !== undefined) {
-      // A write is still being flushed: that is activity, not idleness.
-      const size = handle.bufferSize()
-      if (last !== size) {
-        this.#lastWriteQueueSize = size
-        this.#refreshTimer()
-        return
-      }
-    }
-    this.emit("timeout")
-  }
-
-  #refreshTimer(): void {
-    this.#timer?.refresh()
-  }
-
-  #clearTimer(): void {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer)
-      this.#timer = undefined
-    }
-  }
-
-  ref(): this {
-    if (this.#handle === undefined) {
-      this.#unref = false
-      return this
-    }
-    this.#handle.ref()
-    return this
-  }
-
-  unref(): this {
-    if (this.#handle === undefined) {
-      this.#unref = true
-      return this
-    }
-    this.#handle.unref()
-    return this
-  }
-
-  #addAbortSignal(value: unknown): void {
-    const signal = validateAbortSignal(value, "options.signal")
-    if (signal === undefined) return
-    const onAbort = () => {
-      signal.removeEventListener("abort", onAbort)
-      this._aborted = true
-      this.destroy(new AbortError(undefined, { cause: signal.reason }))
-    }
-    // Aborted already: the socket is destroyed before it has a handle (Node's stream does this in
-    // its constructor), and connect() will not revive it.
-    if (signal.aborted) onAbort()
-    else process.nextTick(() => signal.addEventListener("abort", onAbort, { once: true }))
+    return super.resetAndDestroy()
   }
 }
 
-/** A socket whose peer has ended: with allowHalfOpen false, writing is an error from now on. */
-function onReadableStreamEnd(this: Socket): void {
-  if (!this.allowHalfOpen) this.write = writeAfterFIN as Socket["write"]
-}
+// `socket.bufferSize`: Node holds its handle while it connects, this socket gets its handle at
+// 'connect'; either way the bytes written so far are what is buffered. Read on the prototype
+// itself, as Node's accessors can be, it is undefined.
+Object.defineProperty(Socket.prototype, "bufferSize", {
+  configurable: true,
+  enumerable: false,
+  get(this: Socket) {
+    return internals(this)._handle || this.connecting ? this.writableLength : undefined
+  }
+})
 
-function writeAfterFIN(this: Socket, chunk: unknown, encoding?: unknown, cb?: unknown): boolean {
-  if (!this.writableEnded) {
-    return (Duplex.prototype.write as (...args: Array<unknown>) => boolean).call(this, chunk, encoding, cb)
+/**
+ * The socket of a connection the core's listener accepted: the runtime's handle, taken over from
+ * the core, in a socket made as lib/net.js `onconnection` makes it. `undefined` (and the
+ * connection closed) where the transport has no runtime handle to give.
+ */
+export const acceptSocket = (handle: Handle, options: AcceptOptions): Socket | undefined => {
+  const runtime = handle.detach?.()
+  if (runtime === undefined) {
+    handle.destroy()
+    return undefined
   }
-  if (typeof encoding === "function") {
-    cb = encoding
-    encoding = null
-  }
-  const error = Object.assign(new Error("This socket has been ended by the other party"), { code: "EPIPE" })
-  if (typeof cb === "function") process.nextTick(cb as Callback, error)
-  this.destroy(error)
-  return false
+  return new Socket({
+    handle: runtime,
+    allowHalfOpen: options.allowHalfOpen,
+    pauseOnCreate: options.pauseOnCreate,
+    readable: true,
+    writable: true,
+    readableHighWaterMark: options.highWaterMark,
+    writableHighWaterMark: options.highWaterMark
+  })
 }
