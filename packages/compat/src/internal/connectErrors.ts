@@ -50,9 +50,7 @@ export const fromAttemptError = (attempt: AttemptFailure, local?: LocalBinding) 
 
 /** The order in which a race tries its addresses: the core's (RFC 8305 §4, as lib/net.js). */
 export const raceOrder = (addresses: ReadonlyArray<string>): Array<string> =>
-  Connection.raceOrder(addresses.map((address) => ({ address, family: isIP(address) as 4 | 6 }))).map((a) =>
-    a.address
-  )
+  Connection.raceOrder(addresses.map((address) => ({ address, family: isIP(address) as 4 | 6 }))).map((a) => a.address)
 
 /** How a socket's connection failed, as Node reports it (every kind of core failure, one place). */
 export const fromConnectFailure = (failure: Connection.ConnectFailure, local?: LocalBinding): Error => {

@@ -6,20 +6,18 @@
  * `connect()`; callbacks of an older one find it is no longer the socket's and do nothing.
  */
 import { Connection, NetError } from "@netfx/core"
-import type { BlockList as CoreBlockList, Resolver } from "@netfx/core"
-import { type Handle, Transport } from "@netfx/core/Transport"
+import type { BlockList as CoreBlockList } from "@netfx/core"
+import type { Handle } from "@netfx/core/Transport"
 import * as Cause from "effect/Cause"
-import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
 import { type BlockList, toCore as blockListToCore } from "../BlockList.js"
 import { isIP } from "../IP.js"
 import { type ConnectOptions, type TcpRequest, tcpRequest } from "./connectArgs.js"
 import { fromAttemptError, fromConnectFailure, type LocalBinding } from "./connectErrors.js"
 import { ERR_IP_BLOCKED } from "./errors.js"
 import { lookupStep } from "./lookup.js"
-import { ScopedRun } from "./scoped.js"
+import { services } from "./runtime.js"
 import { validateString } from "./validators.js"
 
 /**
@@ -27,30 +25,6 @@ import { validateString } from "./validators.js"
  * options checked in Node's order; then the dial, on a pending connect that `begin` makes (and
  * makes the socket's current one).
  */
-/**
- * The runtime's own connect to a Unix socket, as an effect: the handle belongs to the scope, and a
- * failure is a one-attempt `ConnectError` that names the path, as Node's does.
- */
-const connectRaw = (path: string) =>
-  Effect.flatMap(Transport, (transport) =>
-    Effect.acquireRelease(
-      Effect.async<Handle, NetError.ConnectError>((resume) => {
-        const pending = transport.connect({ _tag: "Ipc", path }, {
-          onConnect: (handle) => resume(Effect.succeed(handle)),
-          onError: (error) =>
-            resume(Effect.fail(
-              new NetError.ConnectError({
-                reason: "Attempts",
-                host: path,
-                attempts: [new NetError.ConnectAttempt({ address: path, error, startedAt: 0, duration: 0 })]
-              })
-            ))
-        })
-        return Effect.sync(() => pending.cancel())
-      }),
-      (handle) => Effect.sync(() => handle.destroy())
-    ))
-
 export const startConnect = <A>(
   options: ConnectOptions,
   blockList: BlockList | undefined,
@@ -77,18 +51,66 @@ export interface ConnectingSocket {
 
 /** How a socket implementation turns the core's dial into what it keeps. */
 export interface Dialer<A> {
-  /** Dials (in the run's scope) and gives what the socket keeps: the core handle, or the runtime's. */
-  readonly dial: (
-    handle: Effect.Effect<Handle, Connection.ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>
-  ) => Effect.Effect<A, Connection.ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>
-  /** Whether what the dial acquired stays open after it (closed by `cancel`). */
+  /**
+   * What the socket keeps of the connected core handle: the core handle itself, or the runtime's
+   * (taken over); an `Error` when it cannot be taken.
+   */
+  readonly take: (handle: Handle) => A | Error
+  /** Whether the core handle stays open after `take` (then `close`/`cancel` close it). */
   readonly keep: boolean
-  /** Closes what a dial gave that came too late (the socket moved on meanwhile). */
-  readonly discard?: ((value: A) => void) | undefined
   /** The socket's current pending connect (a stale one's results are dropped). */
   readonly current: () => PendingConnect<A> | undefined
   /** Connected: the socket takes over. */
   readonly connected: (value: A, pending: PendingConnect<A>) => void
+}
+
+/**
+ * One dial at the level of callbacks (`Connection.unsafeDial`, or the transport's connect for a
+ * Unix socket): no fiber and no scope per connect. A success that comes after the socket moved on
+ * is closed, never used; a kept handle is closed by `close`.
+ */
+class Dialing {
+  #pending: { readonly cancel: () => void } | undefined = undefined
+  #held: Handle | undefined = undefined
+
+  start(
+    dial: (onDone: (exit: Exit.Exit<Handle, Connection.ConnectFailure>) => void) => { readonly cancel: () => void },
+    options: {
+      readonly isCurrent: () => boolean
+      readonly onDone: (exit: Exit.Exit<Handle, Connection.ConnectFailure>) => void
+    }
+  ): void {
+    let settled = false
+    const pending = dial((exit) => {
+      settled = true
+      this.#pending = undefined
+      if (!options.isCurrent()) {
+        if (Exit.isSuccess(exit)) exit.value.destroy()
+        return
+      }
+      options.onDone(exit)
+    })
+    if (!settled) this.#pending = pending
+  }
+
+  /** Keeps the connected core handle, for `close` to close. */
+  hold(handle: Handle): void {
+    this.#held = handle
+  }
+
+  /** Stops the dial if it still runs, and closes a kept handle. */
+  cancel(): void {
+    const pending = this.#pending
+    this.#pending = undefined
+    pending?.cancel()
+    this.close()
+  }
+
+  close(): void {
+    const held = this.#held
+    this.#held = undefined
+    held?.destroy()
+  }
 }
 
 /** See the module comment. */
@@ -98,7 +120,7 @@ export class PendingConnect<A> {
   #path: string | undefined = undefined
   #port: number | undefined = undefined
   #local: LocalBinding | undefined = undefined
-  #run = new ScopedRun<A, Connection.ConnectFailure>()
+  #run = new Dialing()
   #inConnect = true
   #thrown: { readonly error: unknown } | undefined = undefined
 
@@ -124,7 +146,19 @@ export class PendingConnect<A> {
     this.#path = path
     // The runtime's own connect, with nothing to resolve or race: a path the system cannot take
     // (too long, say) fails as the runtime fails it, which differs between Node versions.
-    this.#start(connectRaw(path))
+    this.#start((onDone) =>
+      services.transport.connect({ _tag: "Ipc", path }, {
+        onConnect: (handle) => onDone(Exit.succeed(handle)),
+        onError: (error) =>
+          onDone(Exit.fail(
+            new NetError.ConnectError({
+              reason: "Attempts",
+              host: path,
+              attempts: [new NetError.ConnectAttempt({ address: path, error, startedAt: 0, duration: 0 }, true)]
+            }, true)
+          ))
+      })
+    )
     this.#inConnect = false
   }
 
@@ -145,7 +179,7 @@ export class PendingConnect<A> {
     }
     if (isIP(request.host)) {
       process.nextTick(() => {
-        if (this.live()) this.#start(Connection.dial({ ...common, autoSelectFamily: false }))
+        if (this.live()) this.#dial({ ...common, autoSelectFamily: false })
       })
       this.#inConnect = false
       return
@@ -168,14 +202,14 @@ export class PendingConnect<A> {
       request.localAddress,
       request.autoSelectFamily
     )
-    this.#start(Connection.dial({
+    this.#dial({
       ...common,
       family: step.family,
       lookup: step.lookup,
       autoSelectFamily: step.all,
       autoSelectFamilyPolicy: request.policy,
       autoSelectFamilyAttemptDelay: request.attemptTimeout
-    }))
+    })
     this.#inConnect = false
     const thrown = this.#thrown
     if (thrown !== undefined) {
@@ -184,15 +218,31 @@ export class PendingConnect<A> {
     }
   }
 
-  #start(dial: Effect.Effect<Handle, Connection.ConnectFailure, Scope.Scope | Transport | Resolver.Resolver>): void {
-    this.#run.start(this.dialer.dial(dial), {
-      keep: this.dialer.keep,
-      discard: this.dialer.discard,
+  /** The core's dial, at the level of callbacks. */
+  #dial(options: Connection.TcpOptions): void {
+    this.#start((onDone) => Connection.unsafeDial(options, services, onDone))
+  }
+
+  #start(
+    dial: (onDone: (exit: Exit.Exit<Handle, Connection.ConnectFailure>) => void) => { readonly cancel: () => void }
+  ): void {
+    this.#run.start(dial, {
       isCurrent: () => this.dialer.current() === this && !this.socket.destroyed && this.#thrown === undefined,
-      onExit: (exit) => {
-        if (Exit.isSuccess(exit)) return this.dialer.connected(exit.value, this)
-        const failure = Cause.failureOption(exit.cause)
-        if (Option.isSome(failure)) this.#failed(failure.value)
+      onDone: (exit) => {
+        if (Exit.isFailure(exit)) {
+          const failure = Cause.failureOption(exit.cause)
+          if (Option.isSome(failure)) this.#failed(failure.value)
+          return
+        }
+        const handle = exit.value
+        const taken = this.dialer.take(handle)
+        if (taken instanceof Error) {
+          handle.destroy()
+          this.socket.destroy(taken)
+          return
+        }
+        if (this.dialer.keep) this.#run.hold(handle)
+        this.dialer.connected(taken, this)
       }
     })
   }

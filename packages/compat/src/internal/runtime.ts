@@ -3,7 +3,8 @@
  * lookups (`Resolver.layerNode`). Built once; it holds no resources of its own.
  */
 import { NodeTransport, Resolver } from "@netfx/core"
-import type { Transport } from "@netfx/core/Transport"
+import { Transport } from "@netfx/core/Transport"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Runtime from "effect/Runtime"
@@ -26,3 +27,9 @@ export const runNow = <A, E>(effect: Effect.Effect<A, E, Transport | Resolver.Re
 /** Runs an effect that never waits (such as wrapping a file descriptor) to its exit, now. */
 export const runSyncExit = <A, E>(effect: Effect.Effect<A, E, Transport | Resolver.Resolver>) =>
   Runtime.runSyncExit(runtime)(effect)
+
+/** The services of the runtime, for the core's callback-level dial (`Connection.unsafeDial`). */
+export const services: { readonly transport: Transport["Type"]; readonly resolver: Resolver.Service } = {
+  transport: Context.get(runtime.context, Transport),
+  resolver: Resolver.node
+}

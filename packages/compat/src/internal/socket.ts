@@ -11,7 +11,6 @@
  * On Bun, whose socket cannot take a handle over, `streamSocket.ts` stands in (see README).
  */
 import type { Handle } from "@netfx/core/Transport"
-import * as Effect from "effect/Effect"
 import * as net from "node:net"
 import { BlockList } from "../BlockList.js"
 import { connectArgs } from "./connectArgs.js"
@@ -54,14 +53,10 @@ const kAborted = Symbol("netfx.aborted")
 const internals = (socket: net.Socket): RuntimeSocket => socket as unknown as RuntimeSocket
 const runtimeWrite = net.Socket.prototype.write
 
-/** The runtime handle of a core handle the core no longer owns; a defect where there is none. */
-const detached = (handle: Handle): Effect.Effect<RuntimeHandle> =>
-  Effect.suspend(() => {
-    const runtime = handle.detach?.() as RuntimeHandle | undefined
-    return runtime === undefined
-      ? Effect.dieMessage("@netfx/compat: the transport gave no runtime handle to take over")
-      : Effect.succeed(runtime)
-  })
+/** The runtime handle of a connected core handle, which the core gives up; an error where there is none. */
+const detached = (handle: Handle): RuntimeHandle | Error =>
+  (handle.detach?.() as RuntimeHandle | undefined) ??
+    new Error("@netfx/compat: the transport gave no runtime handle to take over")
 
 /** How a server wants an accepted connection's socket (lib/net.js `onconnection`). */
 export interface AcceptOptions {
@@ -162,9 +157,8 @@ export class Socket extends net.Socket {
   #begin(): PendingConnect<RuntimeHandle> {
     this[kPending]?.cancel()
     const dialer: Dialer<RuntimeHandle> = {
-      dial: (handle) => Effect.flatMap(handle, detached),
+      take: detached,
       keep: false,
-      discard: (handle) => handle.close?.(),
       current: () => this[kPending],
       connected: (handle, pending) => {
         this[kPending] = undefined

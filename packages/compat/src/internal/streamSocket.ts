@@ -340,7 +340,7 @@ export class Socket extends Duplex {
   #begin(): PendingConnect<Handle> {
     this.#pending?.cancel()
     const pending = new PendingConnect<Handle>(this, {
-      dial: (handle) => handle,
+      take: (handle) => handle,
       keep: true,
       current: () => this.#pending,
       connected: (handle, pending) => this.#connected(handle, pending)
