@@ -294,16 +294,17 @@ const field = (entry: unknown, name: "address" | "family"): unknown =>
 /**
  * Checks a lookup answer as lib/net.js does: a single address must be an IP with family 4 or 6
  * (`lookupAndConnect`); from a list, the valid entries are kept, in order and without duplicates, and
- * the first entry's error is reported only when none is valid (`lookupAndConnectMultiple`).
+ * the first entry's error is reported only when none is valid (`lookupAndConnectMultiple`). Gives the
+ * addresses, or the error.
  */
-const validate = (
+const check = (
   hostname: string,
   answer: unknown,
   family: unknown
-): Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError> => {
+): NonEmptyReadonlyArray<ResolvedAddress> | ResolveError => {
   if (!Array.isArray(answer)) {
     const single = entryOf(answer, family)
-    return single === undefined ? Effect.fail(invalid(hostname, answer, family)) : Effect.succeed([single])
+    return single === undefined ? invalid(hostname, answer, family) : [single]
   }
   const found: Array<ResolvedAddress> = []
   const seen = new Set<string>()
@@ -314,10 +315,53 @@ const validate = (
       found.push(entry)
     }
   }
-  if (Arr.isNonEmptyReadonlyArray(found)) return Effect.succeed(found)
+  if (Arr.isNonEmptyReadonlyArray(found)) return found
   // Node would throw a TypeError reading `addresses[0]` of an empty list; no address is "not found".
-  if (answer.length === 0) return Effect.fail(notFound(hostname))
-  return Effect.fail(invalid(hostname, field(answer[0], "address"), field(answer[0], "family")))
+  if (answer.length === 0) return notFound(hostname)
+  return invalid(hostname, field(answer[0], "address"), field(answer[0], "family"))
+}
+
+/** `check`, as an effect. */
+const validate = (
+  hostname: string,
+  answer: unknown,
+  family: unknown
+): Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError> => {
+  const checked = check(hostname, answer, family)
+  return checked instanceof ResolveError ? Effect.fail(checked) : Effect.succeed(checked)
+}
+
+/**
+ * Where a resolver made from a lookup function in Node's shape keeps a way to call it without an
+ * effect (the connect's hot path, when no span is wanted): `(host, options, done)`, `done` called
+ * once with the checked addresses or the error, at once when the function answers at once.
+ * @internal
+ */
+export const unsafeLookupKey: unique symbol = Symbol.for("@netfx/core/Resolver/unsafeLookup")
+
+/** @internal */
+export type UnsafeLookup = (
+  host: string,
+  options: LookupOptions,
+  done: (result: NonEmptyReadonlyArray<ResolvedAddress> | ResolveError) => void
+) => void
+
+const unsafeLookupOf = (lookup: NodeLookupFunction): UnsafeLookup => (host, options, done) => {
+  const literal = isIP(host)
+  if (literal !== 0) return done([{ address: host, family: literal }])
+  let settled = false
+  const settle = (result: NonEmptyReadonlyArray<ResolvedAddress> | ResolveError) => {
+    if (settled) return
+    settled = true
+    done(result)
+  }
+  try {
+    lookup(host, nodeOptions(options), (error, address, family) => {
+      settle(error ? fromError(host, error) : check(host, address, family))
+    })
+  } catch (error) {
+    settle(fromError(host, error))
+  }
 }
 
 /** One call of a lookup function in Node's shape, as an effect, its answer checked as Node checks it. */
@@ -354,7 +398,9 @@ const callLookup = (
   })
 
 const fromCallback = (lookup: NodeLookupFunction): Service =>
-  make((host, options) => callLookup(lookup, host, nodeOptions(options)))
+  Object.assign(make((host, options) => callLookup(lookup, host, nodeOptions(options))), {
+    [unsafeLookupKey]: unsafeLookupOf(lookup)
+  })
 
 const dnsLookup: NodeLookupFunction = (hostname, options, callback) => {
   // dns.lookup answers an empty name with an empty list (ENOTFOUND here) and a DEP0118 warning.

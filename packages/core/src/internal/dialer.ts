@@ -20,9 +20,9 @@ import * as Option from "effect/Option"
 import type * as Tracer from "effect/Tracer"
 import * as BlockList from "../BlockList.js"
 import { isIP } from "../IP.js"
-import { ConnectAttempt, ConnectError, SocketError } from "../NetError.js"
-import type { ResolveError } from "../NetError.js"
+import { ConnectAttempt, ConnectError, ResolveError, SocketError } from "../NetError.js"
 import type * as Resolver from "../Resolver.js"
+import * as ResolverModule from "../Resolver.js"
 import type { ConnectCallbacks, Endpoint, Handle, PendingConnect, Transport } from "../Transport.js"
 import * as familyLookup from "./familyLookup.js"
 import * as timer from "./timer.js"
@@ -210,6 +210,8 @@ export class Dial {
   /** What the block list dropped so far (addresses may arrive in more than one answer). */
   private blocked: Array<string> | undefined = undefined
   private policy: RacePolicy | undefined = undefined
+  /** Bumped when a callback-level lookup is dropped (`stopAll`): its late answer is ignored. */
+  private lookupGeneration = 0
   private span: Tracer.Span | undefined = undefined
   /** For an IPC dial: its one pending connect. */
   private ipc: { pending: PendingConnect | undefined; settled: boolean } | undefined = undefined
@@ -286,6 +288,24 @@ export class Dial {
       !familyLookup.isLocalhost(plan.host)
     ) {
       return this.resolveFamilies(resolver.lookupFamily)
+    }
+    // A lookup function in Node's shape, with no span to make: called as it is, without a fiber.
+    const unsafeLookup = (resolver as { readonly [ResolverModule.unsafeLookupKey]?: ResolverModule.UnsafeLookup })[
+      ResolverModule.unsafeLookupKey
+    ]
+    if (unsafeLookup !== undefined && tracer === undefined) {
+      const lookups = ++this.lookupGeneration
+      return unsafeLookup(plan.host, { family: plan.family, hints: plan.hints }, (result) => {
+        if (this.lookupGeneration !== lookups || this.state !== "Resolving") return
+        if (result instanceof ResolveError) {
+          return this.finish(
+            new ConnectError({ reason: "Lookup", host: plan.host, port: plan.port, attempts: [], cause: result }, true),
+            undefined
+          )
+        }
+        this.emit({ _tag: "Lookup", host: plan.host, addresses: result })
+        this.race(result)
+      })
     }
     let lookup = resolver.lookup(plan.host, { family: plan.family, hints: plan.hints })
     if (tracer !== undefined && this.span !== undefined) {
@@ -580,6 +600,7 @@ export class Dial {
     this.clearDelay()
     this.timeoutTimer?.cancel()
     this.timeoutTimer = undefined
+    this.lookupGeneration++
     const lookup = this.lookupFiber
     this.lookupFiber = undefined
     // The lookup cannot be cancelled (getaddrinfo runs on the thread pool): its answer is dropped.
