@@ -40,6 +40,7 @@ import {
   optionalFunction
 } from "./internal/options.js"
 import * as tlsInternal from "./internal/tls.js"
+import * as timer from "./internal/timer.js"
 import * as tracing from "./internal/tracing.js"
 import * as IP from "./IP.js"
 import type { ConnectError, ConnectionError, SocketError, TlsError } from "./NetError.js"
@@ -686,7 +687,7 @@ export const unsafeDial = (
   const dial = new dialer.Dial(checked.plan, {
     transport: services.transport,
     resolver: services.resolver ?? Resolver.node,
-    clock: services.clock ?? Clock.make(),
+    clock: services.clock ?? timer.live,
     tracer: undefined,
     parentSpan: undefined
   }, onDone)
