@@ -59,7 +59,9 @@ const whatDiffers = (test) => {
     if (field) keys.add(field[1])
   }
   if (keys.size > 0) return `differs in ${[...keys].slice(0, 8).join(", ")}`
-  const changed = lines.filter((line) => /^(Expected|Received):|^[-+] (?![-+])/.test(line)).slice(0, 2)
+  const changed = lines
+    .filter((line) => /^(Expected|Received):|^[-+] /.test(line) && !/^(- Expected|\+ Received)$/.test(line))
+    .slice(0, 2)
   if (changed.length > 0) return changed.map((line) => line.trim().slice(0, 100)).join(" / ")
   return (test.message ?? "failed").slice(0, 160)
 }

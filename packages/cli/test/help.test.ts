@@ -51,6 +51,24 @@ describe("help", () => {
     }
   })
 
+  it("an option given without its value is a usage error that names it", async () => {
+    assert.strictEqual(
+      Help.missingValue(["bench", "--quick", "--only"], helpPages),
+      "--only needs a value: --only <scenario>"
+    )
+    assert.strictEqual(
+      Help.missingValue(["serve", "--port", "--echo"], helpPages),
+      "--port needs a value: --port <port>"
+    )
+    assert.strictEqual(Help.missingValue(["serve", "-p", "--echo"], helpPages), "-p needs a value: -p <port>")
+    // A value that starts with one dash is a value (and then a bad one, reported by its parser).
+    assert.isUndefined(Help.missingValue(["serve", "--port", "-1"], helpPages))
+    assert.isUndefined(Help.missingValue(["bench", "--only", "bulk", "--json"], helpPages))
+    const result = await run(["bench", "--only"])
+    assert.strictEqual(result.code, 1)
+    assert.strictEqual(result.stderr, "netfx: --only needs a value: --only <scenario>\n")
+  })
+
   it("bench shows --only as optional and repeatable", () => {
     assert.include(Help.render(benchCommand.help, version), "netfx bench [--quick] [--json] [--only <scenario>]...")
   })

@@ -119,3 +119,29 @@ export const requested = (
   const page = pages.find((page) => page.name === first)
   return page === undefined ? undefined : render(page, version)
 }
+
+/**
+ * An option that takes a value but has none (last on the line, or followed by another option), as
+ * `netfx bench --only` or `netfx serve --port --echo`: the parser would read it as absent or take
+ * the next option for its value. The message says which option and what it takes.
+ */
+export const missingValue = (args: ReadonlyArray<string>, pages: ReadonlyArray<Page>): string | undefined => {
+  const page = pages.find((page) => page.name === args[0])
+  if (page === undefined) return undefined
+  const takesValue = new Map<string, string>()
+  for (const [term] of page.options) {
+    const value = term.match(/<[^>]+>/)?.[0]
+    if (value === undefined) continue
+    for (const flag of term.match(/--?[a-z][a-z-]*/g) ?? []) takesValue.set(flag, value)
+  }
+  for (let i = 1; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === "--") break
+    const value = takesValue.get(arg)
+    const next = args[i + 1]
+    if (value !== undefined && (next === undefined || next.startsWith("--"))) {
+      return `${arg} needs a value: ${arg} ${value}`
+    }
+  }
+  return undefined
+}
