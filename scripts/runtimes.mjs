@@ -77,15 +77,12 @@ const check = async (name) => {
   const report = join(out, `${name}.json`)
   const [command, ...args] = runtime.command
   const started = performance.now()
+  // `<runtime> --version` (Deno's `run` takes no `-e`): the runtime's binary, without the run arguments.
   const version = await new Promise((resolve) => {
-    const child = spawn(command, [
-      ...args,
-      "-e",
-      "console.log(process.versions.bun ? 'bun ' + process.versions.bun : typeof Deno === 'object' ? 'deno ' + Deno.version.deno : 'node ' + process.version)"
-    ], { cwd: root })
+    const child = spawn(command, command === "npx" ? [...args, "--version"] : ["--version"], { cwd: root })
     let text = ""
     child.stdout.on("data", (chunk) => (text += chunk))
-    child.on("close", () => resolve(text.trim()))
+    child.on("close", () => resolve(text.trim().split("\n")[0]))
   })
   console.log(`== ${runtime.label} (${version}): the core and compat suites`)
   const code = await run(command, [
