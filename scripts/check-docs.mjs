@@ -12,7 +12,8 @@
 //
 // Gaps in files that this check's author may not edit are listed in scripts/docs-pending.json, each
 // with its owner; they are reported but do not fail the check, and an entry that is no longer a gap
-// fails it (so the list only shrinks). Run: `node scripts/check-docs.mjs` (part of `npm run docs`).
+// is reported for removal (the owner removes it; `--record` rewrites the list from the gaps found).
+// Run: `node scripts/check-docs.mjs` (part of `npm run docs`).
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join, relative } from "node:path"
 import ts from "typescript"
@@ -254,11 +255,15 @@ if (pending.length > 0) {
   console.log(`${pending.length} known gaps left to their owners (scripts/docs-pending.json):`)
   for (const [id, owner] of pending) console.log(`  ${owner}: ${id}`)
 }
+// Listed but not found: documented now, or not in this tree (the list also names gaps of a branch
+// about to be merged). Reported, not failed, so that a merge does not break the check.
 if (fixed.length > 0) {
-  console.error(`documented now (or gone), remove from scripts/docs-pending.json:\n  ${fixed.join("\n  ")}`)
+  console.log(
+    `documented now or not here: remove them from scripts/docs-pending.json once fixed:\n  ${fixed.join("\n  ")}`
+  )
 }
 if (gaps.length > 0) console.error(`undocumented public API (${gaps.length}):\n  ${gaps.join("\n  ")}`)
-if (gaps.length > 0 || fixed.length > 0) process.exit(1)
+if (gaps.length > 0) process.exit(1)
 console.log(
   `every public export of ${files.length} modules is documented` +
     (pending.length > 0 ? `, but for the ${pending.length} known gaps above` : "")

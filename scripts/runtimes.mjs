@@ -12,7 +12,7 @@
 // passes is reported so that its entry goes.
 //
 //   node scripts/runtimes.mjs <node22|node24|bun|deno>...     (all four when none is named)
-//   node scripts/runtimes.mjs --record bun deno                (rewrites their lists from a run)
+//   node scripts/runtimes.mjs --record bun deno    (rewrites their lists from a run, keeping the reasons written)
 import { spawn } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
