@@ -64,6 +64,19 @@ describe("help", () => {
     // A value that starts with one dash is a value (and then a bad one, reported by its parser).
     assert.isUndefined(Help.missingValue(["serve", "--port", "-1"], helpPages))
     assert.isUndefined(Help.missingValue(["bench", "--only", "bulk", "--json"], helpPages))
+    // Terms that name several options: only the one before a value takes it.
+    const tls: Help.Page = {
+      name: "tls",
+      summary: "",
+      usage: [],
+      options: [["--tls --cert <file> --key <file>", ""], ["--ca <file>, --alpn <list>", ""], ["-k, --insecure", ""]]
+    }
+    assert.isUndefined(Help.missingValue(["tls", "--tls", "--cert", "c.pem", "--key", "k.pem", "-k"], [tls]))
+    assert.strictEqual(
+      Help.missingValue(["tls", "--tls", "--cert", "--key", "k.pem"], [tls]),
+      "--cert needs a value: --cert <file>"
+    )
+    assert.strictEqual(Help.missingValue(["tls", "--ca", "x", "--alpn"], [tls]), "--alpn needs a value: --alpn <list>")
     const result = await run(["bench", "--only"])
     assert.strictEqual(result.code, 1)
     assert.strictEqual(result.stderr, "netfx: --only needs a value: --only <scenario>\n")

@@ -128,11 +128,25 @@ export const requested = (
 export const missingValue = (args: ReadonlyArray<string>, pages: ReadonlyArray<Page>): string | undefined => {
   const page = pages.find((page) => page.name === args[0])
   if (page === undefined) return undefined
+  // A term names one or more options, each followed by its value if it takes one; a comma joins
+  // the names of one option: "-p, --port <port>", "--tls --cert <file> --key <file>",
+  // "--cert <file>, --key <file>".
   const takesValue = new Map<string, string>()
   for (const [term] of page.options) {
-    const value = term.match(/<[^>]+>/)?.[0]
-    if (value === undefined) continue
-    for (const flag of term.match(/--?[a-z][a-z-]*/g) ?? []) takesValue.set(flag, value)
+    let names: Array<string> = []
+    let aliasFollows = false
+    for (const token of term.split(/\s+/)) {
+      const text = token.replace(/,$/, "")
+      if (/^--?[a-z]/.test(text)) {
+        if (!aliasFollows) names = []
+        names.push(text)
+        aliasFollows = token.endsWith(",")
+      } else if (/^<[^>]+>$/.test(text)) {
+        for (const name of names) takesValue.set(name, text)
+        names = []
+        aliasFollows = false
+      }
+    }
   }
   for (let i = 1; i < args.length; i++) {
     const arg = args[i]!
