@@ -1,12 +1,13 @@
 // What a user gets from npm: packs every package, installs the tarballs into a fresh app in a
 // temporary directory (registry dependencies, no workspace links), and runs a smoke program against
-// each package: an ESM import, a CommonJS require (Node's require(esm), 20.19+ and 22.12+), a
-// TypeScript compile with `moduleResolution` `nodenext` and `bundler`, and the `netfx` command
-// through `npx @netfx/cli`. Every socket is on 127.0.0.1.
+// each package: an ESM import, a CommonJS require (Node's require(esm), 20.19+ and 22.12+), both on
+// this Node, Node 22 and 24 (npx), and Bun and Deno when .ci/runtimes has them; a TypeScript compile
+// with `moduleResolution` `nodenext` and `bundler`; and the `netfx` command through `npx @netfx/cli`.
+// Every socket is on 127.0.0.1.
 //
 //   node scripts/pack-smoke.mjs [--no-build] [--keep]
 import { execFileSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -138,6 +139,22 @@ server.listen(0, "127.0.0.1", () => {
 `
   )
   run(process.execPath, ["cjs.cjs"], { cwd: app })
+
+  // The same two programs on the other runtimes netfx supports, from the same installed tarballs.
+  const runtimes = join(root, ".ci", "runtimes", "node_modules")
+  const others = [
+    ["Node 22", "npx", ["-y", "node@22"]],
+    ["Node 24", "npx", ["-y", "node@24"]],
+    ["Bun", join(runtimes, ".bin", "bun"), []],
+    ["Deno", join(runtimes, "@deno", "linux-x64-glibc", "deno"), ["run", "-A", "--node-modules-dir=manual"]]
+  ]
+  for (const [label, command, prefix] of others) {
+    if (command !== "npx" && !existsSync(command)) {
+      console.log(`  ${label}: not installed (npm ci --prefix .ci/runtimes), skipped`)
+      continue
+    }
+    for (const program of ["esm.mjs", "cjs.cjs"]) run(command, [...prefix, program], { cwd: app })
+  }
 
   // TypeScript: the same imports, type-checked under both resolutions.
   const source = `import { Connection, NodeTransport, Resolver, type NetError } from "@netfx/core"

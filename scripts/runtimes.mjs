@@ -12,7 +12,7 @@
 // passes is reported so that its entry goes.
 //
 //   node scripts/runtimes.mjs <node22|node24|bun|deno>...     (all four when none is named)
-//   node scripts/runtimes.mjs --record bun deno                (rewrites their lists from a run)
+//   node scripts/runtimes.mjs --record bun deno    (rewrites their lists from a run, keeping the reasons written)
 import { spawn } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -59,7 +59,9 @@ const whatDiffers = (test) => {
     if (field) keys.add(field[1])
   }
   if (keys.size > 0) return `differs in ${[...keys].slice(0, 8).join(", ")}`
-  const changed = lines.filter((line) => /^(Expected|Received):|^[-+] (?![-+])/.test(line)).slice(0, 2)
+  const changed = lines
+    .filter((line) => /^(Expected|Received):|^[-+] /.test(line) && !/^(- Expected|\+ Received)$/.test(line))
+    .slice(0, 2)
   if (changed.length > 0) return changed.map((line) => line.trim().slice(0, 100)).join(" / ")
   return (test.message ?? "failed").slice(0, 160)
 }
@@ -75,15 +77,12 @@ const check = async (name) => {
   const report = join(out, `${name}.json`)
   const [command, ...args] = runtime.command
   const started = performance.now()
+  // `<runtime> --version` (Deno's `run` takes no `-e`): the runtime's binary, without the run arguments.
   const version = await new Promise((resolve) => {
-    const child = spawn(command, [
-      ...args,
-      "-e",
-      "console.log(process.versions.bun ? 'bun ' + process.versions.bun : typeof Deno === 'object' ? 'deno ' + Deno.version.deno : 'node ' + process.version)"
-    ], { cwd: root })
+    const child = spawn(command, command === "npx" ? [...args, "--version"] : ["--version"], { cwd: root })
     let text = ""
     child.stdout.on("data", (chunk) => (text += chunk))
-    child.on("close", () => resolve(text.trim()))
+    child.on("close", () => resolve(text.trim().split("\n")[0]))
   })
   console.log(`== ${runtime.label} (${version}): the core and compat suites`)
   const code = await run(command, [

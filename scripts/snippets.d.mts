@@ -12,4 +12,4 @@ export declare const snippets: () => Array<Snippet>
 /** The name of the Effect a snippet leaves for the harness to run (`program` or `main`), if any. */
 export declare const entryPoint: (code: string) => "program" | "main" | undefined
 /** The module the harness runs for a snippet. */
-export declare const runnable: (code: string) => string
+export declare const runnable: (snippet: string) => string

@@ -10,6 +10,9 @@
 // - A snippet that defines `program` or `main` (an Effect) and does not run it itself gets it run:
 //   scoped, with the Node transport and resolver provided (`NodeTransport.layer`, `Resolver.layerNode`).
 //   A failure or a defect fails the snippet.
+// - A `program` that moves the `TestClock` also gets Effect's `TestContext`, as a test would.
+// - A snippet written as an `@effect/vitest` test (`it.effect(...)`) runs its tests at once, through
+//   scripts/snippetVitest.ts (`it.effect`/`it.scoped` with `TestContext`, chai's `assert`).
 // - Anything else (classic callback code, a block of definitions) runs as it is.
 // - Every snippet listens on 127.0.0.1 (or a Unix socket in a temporary directory) and talks only
 //   to what it started itself: a server on port 0, whose port it reads back.
@@ -100,23 +103,32 @@ export const entryPoint = (code) => {
   return code.match(/^(?:export\s+)?const\s+(program|main)\b/m)?.[1]
 }
 
+/** Where a snippet written as an `@effect/vitest` test finds `it`, `describe` and `assert`. */
+const vitestShim = join(root, "scripts", "snippetVitest.ts")
+
 /** The module the harness runs for a snippet: the code, then what runs its `program` or `main`. */
-export const runnable = (code) => {
+export const runnable = (snippet) => {
+  const code = snippet.replaceAll(`from "@effect/vitest"`, `from ${JSON.stringify(vitestShim)}`)
   const entry = entryPoint(code)
   if (entry === undefined) return `${code}\nexport {}\n`
+  // A program that moves the TestClock runs with Effect's test services, as a test would run it.
+  const testServices = /\bTestClock\b/.test(code)
   return `${code}
 // Added by the snippet harness (scripts/snippets.mjs): run ${entry}, scoped, on the Node transport.
 import * as __Effect from "effect/Effect"
 import * as __Layer from "effect/Layer"
 import * as __NodeTransport from "@netfx/core/NodeTransport"
 import * as __Resolver from "@netfx/core/Resolver"
+import * as __TestContext from "effect/TestContext"
 // The sockets open before it runs; once it is done (its scope closed), no more may be open.
 const __sockets = () => process.getActiveResourcesInfo().filter((name) => /TCP|UDP|PipeServer/.test(name)).length
 const __before = __sockets()
 await __Effect.runPromise(
   (${entry} as __Effect.Effect<unknown, unknown, any>).pipe(
     __Effect.scoped,
-    __Effect.provide(__Layer.merge(__NodeTransport.layer, __Resolver.layerNode))
+    __Effect.provide(__Layer.merge(__NodeTransport.layer, __Resolver.layerNode)),${
+    testServices ? "\n    __Effect.provide(__TestContext.TestContext)," : ""
+  }
   ) as __Effect.Effect<unknown, unknown, never>
 )
 // Two turns of the event loop: handles closed by the scope finish closing in the first one's close phase.

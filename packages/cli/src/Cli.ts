@@ -88,6 +88,8 @@ export const main = (argv: ReadonlyArray<string>): Effect.Effect<number, never, 
   // `netfx` alone, and `--help` or `-h` anywhere, show our help pages rather than @effect/cli's.
   const help = Help.requested(argv.slice(2), helpPages, version)
   if (help !== undefined) return Console.log(help).pipe(Effect.as(ExitCode.Ok as number), console.withPlainWhereNeeded)
+  const missing = Help.missingValue(argv.slice(2), helpPages)
+  if (missing !== undefined) return Console.error(`netfx: ${missing}`).pipe(Effect.as(ExitCode.Usage as number))
   const program = Effect.consoleWith((current) =>
     run(argv).pipe(Effect.withConsole(console.prefixed(current)), Effect.provideService(CommandConsole, current))
   )

@@ -52,8 +52,9 @@ describe("netfx bench", () => {
     ])
     assert.strictEqual(serve.code, ExitCode.Resolve)
     assert.strictEqual(connect.code, ExitCode.Resolve)
+    // connect may say more (each family's lookup); both begin with the lookup's own words.
     assert.strictEqual(serve.stderr, "netfx: getaddrinfo ENOTFOUND 999.1.1.1\n")
-    assert.strictEqual(serve.stderr, connect.stderr)
+    assert.isTrue(connect.stderr.startsWith("netfx: getaddrinfo ENOTFOUND 999.1.1.1"), connect.stderr)
   })
 
   it("an unknown scenario is a usage error that lists the scenarios", async () => {

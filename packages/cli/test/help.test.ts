@@ -51,6 +51,37 @@ describe("help", () => {
     }
   })
 
+  it("an option given without its value is a usage error that names it", async () => {
+    assert.strictEqual(
+      Help.missingValue(["bench", "--quick", "--only"], helpPages),
+      "--only needs a value: --only <scenario>"
+    )
+    assert.strictEqual(
+      Help.missingValue(["serve", "--port", "--echo"], helpPages),
+      "--port needs a value: --port <port>"
+    )
+    assert.strictEqual(Help.missingValue(["serve", "-p", "--echo"], helpPages), "-p needs a value: -p <port>")
+    // A value that starts with one dash is a value (and then a bad one, reported by its parser).
+    assert.isUndefined(Help.missingValue(["serve", "--port", "-1"], helpPages))
+    assert.isUndefined(Help.missingValue(["bench", "--only", "bulk", "--json"], helpPages))
+    // Terms that name several options: only the one before a value takes it.
+    const tls: Help.Page = {
+      name: "tls",
+      summary: "",
+      usage: [],
+      options: [["--tls --cert <file> --key <file>", ""], ["--ca <file>, --alpn <list>", ""], ["-k, --insecure", ""]]
+    }
+    assert.isUndefined(Help.missingValue(["tls", "--tls", "--cert", "c.pem", "--key", "k.pem", "-k"], [tls]))
+    assert.strictEqual(
+      Help.missingValue(["tls", "--tls", "--cert", "--key", "k.pem"], [tls]),
+      "--cert needs a value: --cert <file>"
+    )
+    assert.strictEqual(Help.missingValue(["tls", "--ca", "x", "--alpn"], [tls]), "--alpn needs a value: --alpn <list>")
+    const result = await run(["bench", "--only"])
+    assert.strictEqual(result.code, 1)
+    assert.strictEqual(result.stderr, "netfx: --only needs a value: --only <scenario>\n")
+  })
+
   it("bench shows --only as optional and repeatable", () => {
     assert.include(Help.render(benchCommand.help, version), "netfx bench [--quick] [--json] [--only <scenario>]...")
   })

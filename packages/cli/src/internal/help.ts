@@ -119,3 +119,43 @@ export const requested = (
   const page = pages.find((page) => page.name === first)
   return page === undefined ? undefined : render(page, version)
 }
+
+/**
+ * An option that takes a value but has none (last on the line, or followed by another option), as
+ * `netfx bench --only` or `netfx serve --port --echo`: the parser would read it as absent or take
+ * the next option for its value. The message says which option and what it takes.
+ */
+export const missingValue = (args: ReadonlyArray<string>, pages: ReadonlyArray<Page>): string | undefined => {
+  const page = pages.find((page) => page.name === args[0])
+  if (page === undefined) return undefined
+  // A term names one or more options, each followed by its value if it takes one; a comma joins
+  // the names of one option: "-p, --port <port>", "--tls --cert <file> --key <file>",
+  // "--cert <file>, --key <file>".
+  const takesValue = new Map<string, string>()
+  for (const [term] of page.options) {
+    let names: Array<string> = []
+    let aliasFollows = false
+    for (const token of term.split(/\s+/)) {
+      const text = token.replace(/,$/, "")
+      if (/^--?[a-z]/.test(text)) {
+        if (!aliasFollows) names = []
+        names.push(text)
+        aliasFollows = token.endsWith(",")
+      } else if (/^<[^>]+>$/.test(text)) {
+        for (const name of names) takesValue.set(name, text)
+        names = []
+        aliasFollows = false
+      }
+    }
+  }
+  for (let i = 1; i < args.length; i++) {
+    const arg = args[i]!
+    if (arg === "--") break
+    const value = takesValue.get(arg)
+    const next = args[i + 1]
+    if (value !== undefined && (next === undefined || next.startsWith("--"))) {
+      return `${arg} needs a value: ${arg} ${value}`
+    }
+  }
+  return undefined
+}
