@@ -39,8 +39,8 @@ import {
   optionalDuration,
   optionalFunction
 } from "./internal/options.js"
-import * as tlsInternal from "./internal/tls.js"
 import * as timer from "./internal/timer.js"
+import * as tlsInternal from "./internal/tls.js"
 import * as tracing from "./internal/tracing.js"
 import * as IP from "./IP.js"
 import type { ConnectError, ConnectionError, SocketError, TlsError } from "./NetError.js"
