@@ -474,14 +474,14 @@ describe("Connection: what programs asked for (simulated, exact instants)", () =
     return Effect.succeed(entries)
   })
 
-  it.effect("a long-lived fiber that connects 2,000 times with a timeout keeps its FiberRefs flat", () =>
+  it.effect("a long-lived fiber that connects 5,000 times with a timeout keeps its FiberRefs flat", () =>
     scopedNetwork(Effect.gen(function*() {
       const net = yield* TestTransport.TestNetwork
       yield* net.set("127.0.0.1:80", TestTransport.accept())
       const once = Effect.scoped(Connection.connect({ host: "127.0.0.1", port: 80, timeout: "5 seconds" }))
       yield* once
       const before = yield* fiberRefEntries
-      for (let i = 0; i < 2000; i++) yield* once
+      for (let i = 0; i < 5000; i++) yield* once
       // Effect 3.22's Effect.scoped(Effect.timeout(Effect.acquireRelease(...))) left two entries per
       // call in the calling fiber; the connect avoids that shape.
       assert.strictEqual(yield* fiberRefEntries, before)
