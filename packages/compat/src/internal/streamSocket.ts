@@ -431,13 +431,17 @@ export class Socket extends Duplex {
   #deliverToOnread(handle: Handle, onread: OnRead, chunk: Uint8Array): void {
     let offset = 0
     while (offset < chunk.length) {
-      const target = typeof onread.buffer === "function" ? onread.buffer() : onread.buffer
-      const n = Math.min(target.length, chunk.length - offset)
+      const target: ArrayBufferView = typeof onread.buffer === "function" ? onread.buffer() : onread.buffer
+      // Any view of memory, as Node's handle takes it (a DataView too); the callback gets that very
+      // buffer, as Node gives it.
+      const bytes = target instanceof Uint8Array
+        ? target
+        : new Uint8Array(target.buffer, target.byteOffset, target.byteLength)
+      const n = Math.min(bytes.length, chunk.length - offset)
       if (n === 0) break
-      target.set(chunk.subarray(offset, offset + n), 0)
+      bytes.set(chunk.subarray(offset, offset + n), 0)
       offset += n
-      const view = Buffer.isBuffer(target) ? target : Buffer.from(target.buffer, target.byteOffset, target.byteLength)
-      if (onread.callback.call(this, n, view) === false) {
+      if (onread.callback.call(this, n, target as Uint8Array) === false) {
         this.#reading = false
         handle.pause()
       }
@@ -725,7 +729,14 @@ export class Socket extends Duplex {
     // Aborted already: the socket is destroyed before it has a handle (Node's stream does this in
     // its constructor), and connect() will not revive it.
     if (signal.aborted) onAbort()
-    else process.nextTick(() => signal.addEventListener("abort", onAbort, { once: true }))
+    // At once, as lib/net.js does: a signal without addEventListener throws from the constructor,
+    // not later as an uncaught exception.
+    else {
+      signal.addEventListener("abort", onAbort, { once: true })
+      // Node's addAbortSignal (lib/internal/streams/add-abort-signal.js) removes it once the stream
+      // is finished, so a long-lived signal does not keep every closed socket alive.
+      this.once("close", () => signal.removeEventListener("abort", onAbort))
+    }
   }
 }
 
