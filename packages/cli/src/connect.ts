@@ -112,11 +112,17 @@ export interface ConnectArgs {
   readonly verbose: boolean
   /** TLS, and its options (see `--help`); absent means plain TCP. */
   readonly tls?: boolean | undefined
+  /** `--ca`: a PEM file of the CAs to trust instead of the runtime's list. */
   readonly ca?: Option.Option<string> | undefined
+  /** `--cert`: a PEM file of the client certificate (chain), for a server that asks for one. */
   readonly cert?: Option.Option<string> | undefined
+  /** `--key`: a PEM file of the private key of `--cert`. */
   readonly key?: Option.Option<string> | undefined
+  /** `--insecure` (`-k`): accept a server whose certificate does not verify (`rejectUnauthorized: false`). */
   readonly insecure?: boolean | undefined
+  /** `--servername`: the name to send (SNI) and check the certificate against; default `<host>` (an IP is not sent). */
   readonly servername?: Option.Option<string> | undefined
+  /** `--alpn`: the ALPN protocols to offer, comma-separated, by preference (`h2,http/1.1`). */
   readonly alpn?: Option.Option<string> | undefined
 }
 

@@ -104,10 +104,15 @@ export interface ServeArgs {
   readonly verbose: boolean
   /** TLS, and its options (see `--help`); absent means plain TCP. */
   readonly tls?: boolean | undefined
+  /** `--cert`: a PEM file of the server's certificate (chain); required with `--tls`. */
   readonly cert?: Option.Option<string> | undefined
+  /** `--key`: a PEM file of the private key of `--cert`; required with `--tls`. */
   readonly key?: Option.Option<string> | undefined
+  /** `--ca`: a PEM file of the CAs that client certificates must be signed by (with `--request-cert`). */
   readonly ca?: Option.Option<string> | undefined
+  /** `--request-cert`: require a client certificate that verifies against `--ca` (mutual TLS). */
   readonly requestCert?: boolean | undefined
+  /** `--alpn`: the ALPN protocols the server speaks, comma-separated, by preference. */
   readonly alpn?: Option.Option<string> | undefined
 }
 

@@ -137,10 +137,12 @@ export class SocketAddress {
     return coreOf(this).address
   }
 
+  /** The port, 0 to 65535. */
   get port(): number {
     return coreOf(this).port
   }
 
+  /** The address family: `'ipv4'` or `'ipv6'`. */
   get family(): IPVersion {
     return coreOf(this).family
   }

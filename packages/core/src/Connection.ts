@@ -52,12 +52,16 @@ import type { Handle } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 /**
+ * The brand of a `Connection` (`Symbol.for("@netfx/core/Connection")`): `isConnection` checks for it.
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: typeof connection.TypeId = connection.TypeId
 
 /**
+ * The type of `TypeId`.
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -87,6 +91,10 @@ export interface Connection extends Pipeable {
   readonly read: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError>
   /** Writes bytes (or UTF-8 text); waits while the socket's write buffer is over its high-water mark. */
   readonly write: (chunk: Uint8Array | string) => Effect.Effect<void, ConnectionError>
+  /**
+   * Writes the chunks in order, as `write` does each, in one effect; waits while the write buffer is
+   * over its high-water mark.
+   */
   readonly writeAll: (chunks: Iterable<Uint8Array | string>) => Effect.Effect<void, ConnectionError>
   /** The write side as a sink. It does not end the connection when the stream ends. */
   readonly sink: Sink.Sink<void, Uint8Array | string, never, ConnectionError>
@@ -109,7 +117,7 @@ export interface Connection extends Pipeable {
   readonly tls: Tls.Session | undefined
   /** Bytes received so far. */
   readonly bytesRead: Effect.Effect<number>
-  /** Bytes handed to the system so far. */
+  /** Bytes written so far, those still queued (`bufferSize`) included, as Node's `socket.bytesWritten`. */
   readonly bytesWritten: Effect.Effect<number>
   /** Bytes queued for writing and not yet handed to the system. */
   readonly bufferSize: Effect.Effect<number>
@@ -230,8 +238,11 @@ export interface CommonOptions {
 export interface TcpOptions extends CommonOptions {
   /** A host name or an IP address. Default `localhost`. */
   readonly host?: string | undefined
+  /** The port to connect to, 0 to 65535. */
   readonly port: number
+  /** The local IP address to connect from. As in Node, it turns the race off: the first address is dialled. */
   readonly localAddress?: string | undefined
+  /** The local port to connect from. */
   readonly localPort?: number | undefined
   /** 4 or 6 to use one family only; 0 (the default) for both. */
   readonly family?: 0 | 4 | 6 | undefined
@@ -239,9 +250,19 @@ export interface TcpOptions extends CommonOptions {
   readonly hints?: number | undefined
   /** A lookup function in Node's callback shape, used instead of the `Resolver`. */
   readonly lookup?: Resolver.NodeLookupFunction | undefined
+  /** Disable Nagle's algorithm once connected, so that small writes go out at once. Default false. */
   readonly noDelay?: boolean | undefined
+  /** Turn TCP keep-alive probes on once connected. Default false. */
   readonly keepAlive?: boolean | undefined
+  /**
+   * With `keepAlive`: how long the connection is idle before the first probe, in whole seconds
+   * (Node rounds down). Absent or under a second: the system's default.
+   */
   readonly keepAliveInitialDelay?: Duration.DurationInput | undefined
+  /**
+   * The IP type of service byte (0-255), set once connected; before Node 24.6 the connect fails
+   * with `SocketError` `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM`.
+   */
   readonly typeOfService?: number | undefined
   /** Race the addresses of both families (default true). */
   readonly autoSelectFamily?: boolean | undefined
@@ -286,10 +307,13 @@ export type Policy = "staggered" | "sequential"
  * @category models
  */
 export interface IpcOptions extends CommonOptions {
+  /** The socket's path; one too long for the platform (over 107 bytes on Linux) fails with `InvalidArgument`. */
   readonly path: string
 }
 
 /**
+ * What `connect` takes: a TCP destination, or a Unix socket with `path`.
+ *
  * @since 0.1.0
  * @category models
  */
@@ -653,6 +677,7 @@ export const dial = (options: ConnectOptions): Effect.Effect<Handle, ConnectFail
  * @category models
  */
 export interface DialServices {
+  /** The transport the attempts are made with (the `Transport` service's value). */
   readonly transport: Transport["Type"]
   /** Default: the runtime's own lookup. */
   readonly resolver?: Resolver.Service | undefined

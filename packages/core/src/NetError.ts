@@ -224,14 +224,16 @@ export class SocketError extends Schema.TaggedError<SocketError>("@netfx/core/So
 
 /**
  * Nothing was read or written for the connection's idle timeout, and the connection was asked to
- * fail on that (`idleTimeout` with `onIdle: "fail"`).
+ * fail on that (`idleTimeout` with `failOnIdle`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class IdleTimeout extends Schema.TaggedError<IdleTimeout>("@netfx/core/IdleTimeout")("IdleTimeout", {
+  /** The idle timeout that passed, in milliseconds. */
   timeout: Schema.Number
 }) {
+  /** Always `ETIMEDOUT`. */
   get code(): "ETIMEDOUT" {
     return "ETIMEDOUT"
   }
@@ -250,6 +252,7 @@ export class IdleTimeout extends Schema.TaggedError<IdleTimeout>("@netfx/core/Id
 export class SocketClosed extends Schema.TaggedError<SocketClosed>("@netfx/core/SocketClosed")("SocketClosed", {
   operation: Schema.String
 }) {
+  /** Always `ERR_SOCKET_CLOSED`. */
   get code(): "ERR_SOCKET_CLOSED" {
     return "ERR_SOCKET_CLOSED"
   }
@@ -343,6 +346,7 @@ export class ListenError extends Schema.TaggedError<ListenError>("@netfx/core/Li
  * @category errors
  */
 export class ServerClosed extends Schema.TaggedError<ServerClosed>("@netfx/core/ServerClosed")("ServerClosed", {}) {
+  /** Always `ERR_SERVER_NOT_RUNNING`, Node's code for an operation on a server that is not listening. */
   get code(): "ERR_SERVER_NOT_RUNNING" {
     return "ERR_SERVER_NOT_RUNNING"
   }

@@ -32,16 +32,17 @@ import { ResolveError } from "./NetError.js"
 /**
  * What to look up besides the name.
  *
- * - `family`: `4` or `6` for addresses of one family only; `0` or absent for both.
- * - `hints`: `getaddrinfo` flags (`dns.ADDRCONFIG`, `dns.V4MAPPED`, `dns.ALL`). When neither a family
- *   nor hints are given, the Node resolvers use `dns.ADDRCONFIG` (except on Windows), as `net.connect`
- *   does.
- *
  * @since 0.1.0
  * @category models
  */
 export interface LookupOptions {
+  /** `4` or `6` for addresses of one family only; `0` or absent for both. */
   readonly family?: 0 | 4 | 6 | undefined
+  /**
+   * `getaddrinfo` flags (`dns.ADDRCONFIG`, `dns.V4MAPPED`, `dns.ALL`). When neither a family nor
+   * hints are given, the Node resolvers use `dns.ADDRCONFIG` (except on Windows), as `net.connect`
+   * does.
+   */
   readonly hints?: number | undefined
 }
 
@@ -52,19 +53,24 @@ export interface LookupOptions {
  * @category models
  */
 export interface ResolvedAddress {
+  /** The IP address, as text. */
   readonly address: string
+  /** `4` for an IPv4 address, `6` for an IPv6 one. */
   readonly family: 4 | 6
 }
 
 /**
- * What to look up besides the name and the family, for `lookupFamily`: `getaddrinfo` hints. Absent
- * or 0, the runtime's resolver uses `dns.ADDRCONFIG` (except on Windows), as for a lookup of both
- * families, so that the two lookups together find what one lookup of both would.
+ * What to look up besides the name and the family, for `lookupFamily`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface FamilyLookupOptions {
+  /**
+   * `getaddrinfo` flags. Absent or 0, the runtime's resolver uses `dns.ADDRCONFIG` (except on
+   * Windows), as for a lookup of both families, so that the two lookups together find what one
+   * lookup of both would.
+   */
   readonly hints?: number | undefined
 }
 
@@ -94,10 +100,12 @@ export type FamilyLookup = (
  * @category models
  */
 export interface Service {
+  /** Every address of `host`, at least one, in the resolver's order; or a `ResolveError`. */
   readonly lookup: (
     host: string,
     options?: LookupOptions
   ) => Effect.Effect<NonEmptyReadonlyArray<ResolvedAddress>, ResolveError>
+  /** Optional: the addresses of one family alone, as one query of its own. */
   readonly lookupFamily?: FamilyLookup | undefined
 }
 
@@ -136,8 +144,14 @@ export class Resolver extends Context.Reference<Resolver>()("@netfx/core/Resolve
  * @category models
  */
 export interface NodeLookupOptions {
+  /** `4` or `6` for addresses of one family only; `0` or absent for both. */
   readonly family?: 0 | 4 | 6 | undefined
+  /**
+   * `getaddrinfo` flags: those asked for; without any, `dns.ADDRCONFIG` for a lookup of both families
+   * (except on Windows), else 0, as `net.connect` gives them.
+   */
   readonly hints: number
+  /** Always `true`: the function may answer every address. */
   readonly all: true
 }
 
@@ -149,7 +163,9 @@ export interface NodeLookupOptions {
  * @category models
  */
 export interface NodeLookupAddress {
+  /** The IP address, as text. */
   readonly address: string
+  /** `4` or `6`, the family of `address`. */
   readonly family: number
 }
 
@@ -581,7 +597,9 @@ export type ScriptedAnswer =
  * @category models
  */
 export interface HostScript {
+  /** How the `A` (IPv4) query answers. */
   readonly A?: ScriptedAnswer | undefined
+  /** How the `AAAA` (IPv6) query answers. */
   readonly AAAA?: ScriptedAnswer | undefined
 }
 

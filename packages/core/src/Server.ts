@@ -43,12 +43,16 @@ import type { ListenEndpoint, Listener } from "./Transport.js"
 import { Transport } from "./Transport.js"
 
 /**
+ * The brand of a `Server` (`Symbol.for("@netfx/core/Server")`): `isServer` checks for it.
+ *
  * @since 0.1.0
  * @category type ids
  */
 export const TypeId: typeof ServerTypeId = ServerTypeId
 
 /**
+ * The type of `TypeId`.
+ *
  * @since 0.1.0
  * @category type ids
  */
@@ -185,9 +189,16 @@ export interface CommonOptions {
   readonly signal?: AbortSignal | undefined
   /** Called with each event. Must not throw. */
   readonly onEvent?: ((event: ServerEvent) => void) | undefined
+  /** When false (the default, as in Node), a peer's FIN ends the connection's side too. */
   readonly allowHalfOpen?: boolean | undefined
+  /** Disable Nagle's algorithm on each accepted connection. Default false. */
   readonly noDelay?: boolean | undefined
+  /** Turn TCP keep-alive probes on for each accepted connection. Default false. */
   readonly keepAlive?: boolean | undefined
+  /**
+   * With `keepAlive`: how long a connection is idle before the first probe, in whole seconds (Node
+   * rounds down). Absent or under a second: the system's default.
+   */
   readonly keepAliveInitialDelay?: Duration.DurationInput | undefined
   /** Bytes read ahead of a connection's consumer before its socket is paused (default 64 KiB). */
   readonly highWaterMark?: number | undefined
@@ -196,7 +207,9 @@ export interface CommonOptions {
    * connection is, in Node's terms, paused on connect.
    */
   readonly pauseOnConnect?: boolean | undefined
+  /** Each connection's idle timeout: report (`subscribeIdle`) each period this long without reads or writes. */
   readonly idleTimeout?: Duration.DurationInput | undefined
+  /** With `idleTimeout`: fail the connection with `IdleTimeout` and close it instead. */
   readonly failOnIdle?: boolean | undefined
   /** How long closing a connection waits for its queued bytes to be flushed (default 2 s). */
   readonly closeTimeout?: Duration.DurationInput | undefined
@@ -218,6 +231,7 @@ export interface CommonOptions {
 export interface TcpOptions extends CommonOptions {
   /** 0 (the default) lets the system choose a free port. */
   readonly port?: number | undefined
+  /** The address to listen on: an IP address, or a name the runtime looks up (Node binds its first address). */
   readonly host?: string | undefined
   /** Listen on IPv6 only (no IPv4-mapped connections on `::`). */
   readonly ipv6Only?: boolean | undefined
@@ -235,6 +249,7 @@ export interface TcpOptions extends CommonOptions {
  * @category models
  */
 export interface IpcOptions extends CommonOptions {
+  /** The socket's path; one too long for the platform (over 107 bytes on Linux) fails with `InvalidArgument`. */
   readonly path: string
   /** Make the socket readable by every user (chmod), as Node's `readableAll`. */
   readonly readableAll?: boolean | undefined
@@ -243,6 +258,8 @@ export interface IpcOptions extends CommonOptions {
 }
 
 /**
+ * What `listen` takes: a TCP port and host, or a Unix socket with `path`.
+ *
  * @since 0.1.0
  * @category models
  */

@@ -54,18 +54,27 @@ export type Behaviour =
   | { readonly _tag: "Blackhole" }
 
 /**
+ * The endpoint accepts: the attempt connects after `latency` (default 0) plus a round trip of the
+ * link's latency.
+ *
  * @since 0.1.0
  * @category constructors
  */
 export const accept = (latency: Duration.DurationInput = 0): Behaviour => ({ _tag: "Accept", latency })
 
 /**
+ * The endpoint refuses: the attempt fails with `ECONNREFUSED` (`ENOENT` for a Unix socket path)
+ * after `latency` (default 0) plus a round trip of the link's latency.
+ *
  * @since 0.1.0
  * @category constructors
  */
 export const refuse = (latency: Duration.DurationInput = 0): Behaviour => ({ _tag: "Refuse", latency })
 
 /**
+ * The endpoint never answers: the attempt waits until it is cancelled (the race moves on, or the
+ * connect timeout passes).
+ *
  * @since 0.1.0
  * @category constructors
  */
@@ -92,34 +101,48 @@ export type Side = "client" | "server"
  * as they are. The defaults make a perfect local link: no latency, no bandwidth limit, whole writes
  * (up to 64 KiB a segment), Linux's initial buffer sizes.
  *
- * - `latency`: one-way delay of every packet, each direction (data, acknowledgements, FIN, RST).
- *   A connect's handshake takes the endpoint's own latency (`accept`) plus a round trip.
- * - `bandwidth`: bytes per second, each direction (`Infinity` for none). Segments are then at most
- *   1460 bytes (Ethernet's), so a slow link trickles.
- * - `chunk`: deliver writes in slices of 1 to `chunk` bytes, sizes drawn from the network's seed;
- *   each slice arrives as one read (`Infinity` for whole segments).
- * - `paused`: nothing departs or arrives until unpaused (what was in flight is late by the pause).
- *   Data already received can still be read. Set for an endpoint, connection attempts to it wait too.
- * - `sendBuffer`, `receiveBuffer`: the kernel's buffers of each side, in bytes (defaults 16 KiB and
- *   128 KiB), for links opened from then on. The receive buffer is the window the peer may fill.
- * - `resetAfter`: once this many bytes of a direction have been sent (counted from the start of the
- *   connection), the connection is reset: the receiver gets those bytes then `ECONNRESET`, the
- *   sender gets `ECONNRESET` a latency later. A byte count already passed resets at once.
- * - `endAfter`: that direction ends after this many bytes, as if the sender had sent FIN there:
- *   the receiver gets those bytes then its end; what the sender writes next is accepted and lost.
- *   `{}` clears the cuts of `resetAfter` or `endAfter`.
- *
  * @since 0.1.0
  * @category models
  */
 export interface LinkConditions {
+  /**
+   * One-way delay of every packet, each direction (data, acknowledgements, FIN, RST); a number is
+   * milliseconds. A connect's handshake takes the endpoint's own latency (`accept`) plus a round trip.
+   */
   readonly latency?: Duration.DurationInput | undefined
+  /**
+   * Bytes per second, each direction (`Infinity` for no limit). Segments are then at most 1460 bytes
+   * (Ethernet's), so a slow link trickles.
+   */
   readonly bandwidth?: number | undefined
+  /**
+   * Deliver writes in slices of 1 to `chunk` bytes, sizes drawn from the network's seed; each slice
+   * arrives as one read (`Infinity` for whole segments).
+   */
   readonly chunk?: number | undefined
+  /**
+   * Nothing departs or arrives until unpaused (what was in flight is late by the pause); data
+   * already received can still be read. Set for an endpoint, connection attempts to it wait too.
+   */
   readonly paused?: boolean | undefined
+  /** Each side's kernel send buffer, in bytes (default 16 KiB), for links opened from then on. */
   readonly sendBuffer?: number | undefined
+  /**
+   * Each side's kernel receive buffer, in bytes (default 128 KiB), for links opened from then on:
+   * the window the peer may fill.
+   */
   readonly receiveBuffer?: number | undefined
+  /**
+   * Once this many bytes of a direction have been sent (counted from the start of the connection),
+   * the connection is reset: the receiver gets those bytes then `ECONNRESET`, the sender gets
+   * `ECONNRESET` a latency later. A byte count already passed resets at once. `{}` clears the cuts.
+   */
   readonly resetAfter?: Partial<Record<Direction, number>> | undefined
+  /**
+   * That direction ends after this many bytes, as if the sender had sent FIN there: the receiver
+   * gets those bytes then its end; what the sender writes next is accepted and lost. `{}` clears
+   * the cuts.
+   */
   readonly endAfter?: Partial<Record<Direction, number>> | undefined
 }
 
@@ -134,11 +157,15 @@ export interface LinkConditions {
 export type DirectionStats = simulated.DirectionStats
 
 /**
+ * What the buffers of a link hold right now, each direction (`Link.stats`).
+ *
  * @since 0.1.0
  * @category models
  */
 export interface LinkStats {
+  /** From the client to the server. */
   readonly toServer: DirectionStats
+  /** From the server to the client. */
   readonly toClient: DirectionStats
 }
 
@@ -163,6 +190,7 @@ export interface Link {
   readonly vanish: (side: Side) => Effect.Effect<void>
   /** Both sides fail at once with `ECONNRESET`. */
   readonly reset: Effect.Effect<void>
+  /** What the link's buffers hold now, each direction. */
   readonly stats: Effect.Effect<LinkStats>
 }
 
@@ -173,7 +201,9 @@ export interface Link {
  * @category models
  */
 export interface Accepted {
+  /** The endpoint the client connected to, as `TestNetwork.set` takes it. */
   readonly endpoint: string
+  /** The server's end of the connection: nothing is delivered until `listen` is called on it. */
   readonly handle: Handle
   /** The connection's link. */
   readonly link: Link
@@ -335,15 +365,13 @@ class Pending implements PendingConnect {
 /**
  * Options of a simulated network.
  *
- * - `seed`: the seed of every random choice (the slices of `chunk`); the same seed replays the same
- *   run. Default 1.
- * - `conditions`: the conditions every link starts with (see `LinkConditions`).
- *
  * @since 0.1.0
  * @category models
  */
 export interface Options {
+  /** The seed of every random choice (the slices of `chunk`): the same seed replays the same run. Default 1. */
   readonly seed?: number | undefined
+  /** The conditions every link starts with (see `LinkConditions`). */
   readonly conditions?: LinkConditions | undefined
 }
 

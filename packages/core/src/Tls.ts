@@ -54,10 +54,13 @@ export type Version = "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3"
 export interface Certificate {
   /** The subject's fields (`CN`, `O`, ...); a field given twice has its values in an array. */
   readonly subject: Readonly<Record<string, string | ReadonlyArray<string>>>
+  /** The issuer's fields, as `subject`'s: who signed it (its own subject for a self-signed one). */
   readonly issuer: Readonly<Record<string, string | ReadonlyArray<string>>>
   /** The subject alternative names, as Node writes them: `DNS:localhost, IP Address:127.0.0.1`. */
   readonly subjectAltName: string | undefined
+  /** The start of its validity (`notBefore`). */
   readonly validFrom: Date
+  /** The end of its validity (`notAfter`). */
   readonly validTo: Date
   /** Hexadecimal, upper case. */
   readonly serialNumber: string
@@ -91,6 +94,7 @@ export interface Cipher {
 export interface Session {
   /** `TLSv1.3`, `TLSv1.2`, ... */
   readonly protocol: string
+  /** The cipher suite chosen. */
   readonly cipher: Cipher
   /** The ALPN protocol both sides chose, if they offered any in common. */
   readonly alpnProtocol: string | undefined
@@ -119,7 +123,9 @@ export interface Session {
  * @category models
  */
 export interface SessionCache {
+  /** The ticket kept for a key, if any: asked before a handshake that has no `session` of its own. */
   readonly get: (key: string) => Uint8Array | undefined
+  /** Keeps a ticket for a key, replacing the one before: called for each ticket a server sends. */
   readonly set: (key: string, ticket: Uint8Array) => void
 }
 
@@ -193,6 +199,7 @@ export interface ClientOptions {
   readonly alpnProtocols?: ReadonlyArray<string> | undefined
   /** The lowest protocol version to accept (the runtime's default: `TLSv1.2`). */
   readonly minVersion?: Version | undefined
+  /** The highest protocol version to offer (the runtime's default: `TLSv1.3`). */
   readonly maxVersion?: Version | undefined
   /** OpenSSL's cipher list, to replace the runtime's default. */
   readonly ciphers?: string | undefined
@@ -214,8 +221,11 @@ export interface ClientOptions {
  * @category models
  */
 export interface Identity {
+  /** The certificate (chain) shown to a client that asks for this name. */
   readonly cert: Pem | ReadonlyArray<Pem>
+  /** The private key of `cert`. */
   readonly key: Pem | ReadonlyArray<Pem>
+  /** The passphrase of an encrypted `key`. */
   readonly passphrase?: string | undefined
 }
 
@@ -228,7 +238,9 @@ export interface Identity {
 export interface ServerOptions {
   /** The certificate (chain) shown to clients that ask for no name `sni` knows. */
   readonly cert?: Pem | ReadonlyArray<Pem> | undefined
+  /** The private key of `cert`. */
   readonly key?: Pem | ReadonlyArray<Pem> | undefined
+  /** The passphrase of an encrypted `key`. */
   readonly passphrase?: string | undefined
   /**
    * A certificate per server name, chosen by the name the client asks for with SNI: exact names,
@@ -246,8 +258,11 @@ export interface ServerOptions {
   readonly rejectUnauthorized?: boolean | undefined
   /** The ALPN protocols the server speaks, by preference; a client offering none of them is refused. */
   readonly alpnProtocols?: ReadonlyArray<string> | undefined
+  /** The lowest protocol version to accept (the runtime's default: `TLSv1.2`). */
   readonly minVersion?: Version | undefined
+  /** The highest protocol version to accept (the runtime's default: `TLSv1.3`). */
   readonly maxVersion?: Version | undefined
+  /** OpenSSL's cipher list, to replace the runtime's default. */
   readonly ciphers?: string | undefined
   /**
    * How long a client may take to finish the handshake before the server drops it and reports a

@@ -63,7 +63,9 @@ export interface HandleEvents {
 export interface Handle {
   /** Starts delivering events. Called once; data that arrived before is delivered then. */
   readonly listen: (events: HandleEvents) => void
+  /** Stops reading from the socket (no more `onData`), so that the kernel buffers and the peer backs up. */
   readonly pause: () => void
+  /** Reads again after `pause`. */
   readonly resume: () => void
   /**
    * Queues bytes; `false` when the buffer is over its high-water mark (wait for `onDrain`).
@@ -77,20 +79,30 @@ export interface Handle {
   readonly destroy: () => void
   /** Closes at once with a TCP RST (SO_LINGER 0). */
   readonly reset: () => void
+  /** Disables Nagle's algorithm (`true`) or enables it (`false`), as Node's `socket.setNoDelay`. */
   readonly setNoDelay: (noDelay: boolean) => void
-  /** Lets the process exit while this socket is open (`unref`), or not (`ref`, the default). */
+  /** Keeps the process alive while this socket is open (the default). */
   readonly ref: () => void
+  /** Lets the process exit while this socket is open. */
   readonly unref: () => void
+  /**
+   * Turns TCP keep-alive probes on or off, as Node's `socket.setKeepAlive`: the first probe after
+   * `initialDelayMillis` idle (0 leaves the system's delay).
+   */
   readonly setKeepAlive: (enable: boolean, initialDelayMillis: number) => void
   /** Sets the IP type of service (DSCP/ECN byte); fails where the runtime cannot set it. */
   readonly setTypeOfService: (tos: number) => Effect.Effect<void, SocketError>
   /** The IP type of service the kernel applied (it may mask bits); fails where the runtime cannot read it. */
   readonly getTypeOfService: () => Effect.Effect<number, SocketError>
+  /** Bytes received so far. */
   readonly bytesRead: () => number
+  /** Bytes written so far, those still queued included, as Node's `socket.bytesWritten`. */
   readonly bytesWritten: () => number
   /** Bytes queued and not yet handed to the system. */
   readonly bufferSize: () => number
+  /** The local address (a `SocketAddress`, or the path of a Unix socket); `undefined` if the socket cannot tell. */
   readonly localAddress: () => SocketAddress | string | undefined
+  /** The peer's address (a `SocketAddress`, or the path of a Unix socket); `undefined` if the socket cannot tell. */
   readonly remoteAddress: () => SocketAddress | string | undefined
   /** The negotiated TLS session, on a handle that `startTls` secured; absent on a plain one. */
   readonly tls?: Tls.Session | undefined
@@ -113,7 +125,9 @@ export interface Handle {
  * @category models
  */
 export interface ConnectCallbacks {
+  /** The attempt connected: the handle is the caller's. */
   readonly onConnect: (handle: Handle) => void
+  /** The attempt failed; its socket is already released. */
   readonly onError: (error: SocketError) => void
 }
 
@@ -125,6 +139,7 @@ export interface ConnectCallbacks {
  * @category models
  */
 export interface PendingConnect {
+  /** Abandons the attempt and releases its socket; no callback follows. */
   readonly cancel: () => void
 }
 
@@ -155,7 +170,9 @@ export type TlsHandshake =
  * @category models
  */
 export interface TlsCallbacks {
+  /** The handshake succeeded: the secured handle, which replaces the plain one. */
   readonly onSecure: (handle: Handle) => void
+  /** The handshake failed; the socket is closed. */
   readonly onError: (error: TlsError) => void
 }
 
@@ -167,6 +184,7 @@ export interface TlsCallbacks {
  * @category models
  */
 export interface PendingTls {
+  /** Abandons the handshake and closes the socket; no callback follows. */
   readonly cancel: () => void
 }
 
@@ -227,12 +245,17 @@ export interface Listener {
   readonly listen: (events: ListenerEvents) => void
   /** Stops accepting at once (a Unix socket file is removed); open connections are left alone. */
   readonly close: () => void
-  /** Lets the process exit while this listener is open (`unref`), or not (`ref`, the default). */
+  /** Keeps the process alive while this listener is open (the default). */
   readonly ref: () => void
+  /** Lets the process exit while this listener is open. */
   readonly unref: () => void
 }
 
 /**
+ * The transport service: how netfx connects, listens, wraps open descriptors and runs TLS
+ * handshakes. Provide `NodeTransport.layer` for real sockets, `TestTransport.layer` for the
+ * simulated network.
+ *
  * @since 0.1.0
  * @category services
  */
