@@ -132,7 +132,10 @@ export interface Connection extends Pipeable {
   readonly scope: Scope.Scope
   /** Disables Nagle's algorithm (`true`, the default) so that small writes go out at once, or enables it. */
   readonly setNoDelay: (noDelay?: boolean) => Effect.Effect<void>
-  /** Turns TCP keep-alive probes on (after `initialDelay` idle) or off. */
+  /**
+   * Turns TCP keep-alive probes on (the first after `initialDelay` idle, in whole seconds; under a
+   * second leaves the system's default) or off.
+   */
   readonly setKeepAlive: (
     enable?: boolean,
     initialDelay?: Duration.DurationInput

@@ -87,7 +87,7 @@ export interface Handle {
   readonly unref: () => void
   /**
    * Turns TCP keep-alive probes on or off, as Node's `socket.setKeepAlive`: the first probe after
-   * `initialDelayMillis` idle (0 leaves the system's delay).
+   * `initialDelayMillis` idle, in whole seconds (under a second leaves the system's delay).
    */
   readonly setKeepAlive: (enable: boolean, initialDelayMillis: number) => void
   /** Sets the IP type of service (DSCP/ECN byte); fails where the runtime cannot set it. */
