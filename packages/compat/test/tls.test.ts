@@ -110,14 +110,16 @@ describe("STARTTLS over the module's sockets", () => {
 
   it("takes the runtime's handle over: a compat socket is a net.Socket with a handle once connected", async () => {
     const server = await startTlsServer(node)
+    let secure: tls.TLSSocket | undefined
     try {
-      const secure = await startTlsClient(subject, server.port)
+      secure = await startTlsClient(subject, server.port)
       const plain = (secure as unknown as { _parent: nodeNet.Socket | null })._parent
       assert.instanceOf(plain, net.Socket)
       // Node's TLS wraps a socket with a handle natively (no JS stream adapter in between).
       assert.notStrictEqual((secure as unknown as { _handle: unknown })._handle, null)
-      secure.destroy()
     } finally {
+      // Whatever failed: the server closes only once its connection has gone.
+      secure?.destroy()
       await server.close()
     }
   })

@@ -7,6 +7,7 @@
 
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as crypto from "node:crypto"
 import * as net from "node:net"
 import * as tls from "node:tls"
 import * as util from "node:util"
@@ -463,6 +464,31 @@ const contextOptions = (
   ...(options.ciphers === undefined ? {} : { ciphers: options.ciphers })
 })
 
+const pems = (pem: Tls.Pem | ReadonlyArray<Tls.Pem> | undefined): ReadonlyArray<Tls.Pem> =>
+  pem === undefined ? [] : Array.isArray(pem) ? pem : [pem as Tls.Pem]
+
+/**
+ * Parses certificates and keys with node:crypto, and checks that a lone certificate is its key's:
+ * Node's `createSecureContext` does so, Deno's takes any text and fails only at the handshake, so
+ * netfx checks them itself and refuses bad key material on every runtime before anything is dialled.
+ */
+const checkKeyMaterial = (identity: {
+  readonly cert?: Tls.Pem | ReadonlyArray<Tls.Pem> | undefined
+  readonly key?: Tls.Pem | ReadonlyArray<Tls.Pem> | undefined
+  readonly passphrase?: string | undefined
+}): void => {
+  const certs = pems(identity.cert).map((pem) => new crypto.X509Certificate(pem))
+  const keys = pems(identity.key).map((pem) =>
+    crypto.createPrivateKey({
+      key: typeof pem === "string" ? pem : Buffer.from(pem.buffer, pem.byteOffset, pem.byteLength),
+      ...(identity.passphrase === undefined ? {} : { passphrase: identity.passphrase })
+    })
+  )
+  if (certs.length === 1 && keys.length === 1 && !certs[0]!.checkPrivateKey(keys[0]!)) {
+    throw new Error("the key is not the certificate's (key values mismatch)")
+  }
+}
+
 // A secure context costs the parsing of every key and certificate (and of the CA list): one per
 // options object, not one per connection as `tls.connect` without `secureContext` makes.
 const clientContexts = new WeakMap<Tls.ClientOptions, tls.SecureContext>()
@@ -470,6 +496,7 @@ const clientContext = (options: Tls.ClientOptions): tls.SecureContext => {
   let context = clientContexts.get(options)
   if (context === undefined) {
     context = tls.createSecureContext(contextOptions(options))
+    checkKeyMaterial(options)
     clientContexts.set(options, context)
   }
   return context
@@ -523,6 +550,8 @@ const serverFor = (options: Tls.ServerOptions): tls.Server => {
         ...(identity.passphrase === undefined ? {} : { passphrase: identity.passphrase })
       })
     }
+    checkKeyMaterial(options)
+    for (const identity of Object.values(options.sni ?? {})) checkKeyMaterial(identity)
     server.on("secureConnection", onServerSecure)
     server.on("tlsClientError", onServerTlsError)
     tlsServers.set(options, server)

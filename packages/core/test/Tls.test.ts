@@ -408,6 +408,24 @@ describe("Connection.connect with tls (real sockets)", () => {
         yield* Effect.exit(Connection.connect({ host: "127.0.0.1", port: 1, tls: { cert: "x", key: "y" } }))
       )
       assert.strictEqual(badClientKey._tag === "InvalidArgument" && badClientKey.argument, "tls")
+      // A key that is not the certificate's, and garbage in an SNI identity: refused by netfx's
+      // own check, so on every runtime (Deno's createSecureContext parses nothing).
+      const mismatch = failure(
+        yield* Effect.exit(Server.listen({ port: 0, tls: { cert: certs.server.cert, key: certs.alt.key } }))
+      )
+      assert.strictEqual(mismatch._tag === "InvalidArgument" && mismatch.argument, "tls")
+      const badSni = failure(
+        yield* Effect.exit(
+          Server.listen({ port: 0, tls: { ...certs.server, sni: { "alt.localhost": { cert: "x", key: "y" } } } })
+        )
+      )
+      assert.strictEqual(badSni._tag === "InvalidArgument" && badSni.argument, "tls")
+      const badClientCert = failure(
+        yield* Effect.exit(
+          Connection.connect({ host: "127.0.0.1", port: 1, tls: { cert: "x", key: certs.client.key } })
+        )
+      )
+      assert.strictEqual(badClientCert._tag === "InvalidArgument" && badClientCert.argument, "tls")
     })))
 
   it.live("what the accept rule drops is dropped before any handshake: a Drop, no TlsHandshakeFailed", () =>
