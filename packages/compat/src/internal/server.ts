@@ -53,7 +53,8 @@ const fromListenError = (error: NetError.ListenError, endpoint: ListenEndpoint):
 /**
  * What becomes of an accepted connection (lib/net.js `onconnection`): over `maxConnections` it is
  * dropped (with its addresses for 'drop', none for a pipe), from an address the block list blocks
- * it is closed silently, else accepted. The core will export this rule; this is its one call site.
+ * it is closed silently, else accepted. The rule itself is the core's (`Server.dropReason`); this maps
+ * its verdict to what compat's server does.
  */
 const acceptRule = (
   server: {
