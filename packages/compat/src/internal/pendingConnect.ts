@@ -169,17 +169,25 @@ export class PendingConnect<A> {
   connectTcp(options: ConnectOptions, request: TcpRequest, blockList: CoreBlockList.BlockList | undefined): void {
     this.#port = request.port
     this.#local = { localAddress: request.localAddress, localPort: request.givenLocalPort }
-    const common = {
-      host: request.host,
-      port: request.port,
-      ...(request.localAddress === undefined ? {} : { localAddress: request.localAddress }),
-      ...(request.localPort === undefined ? {} : { localPort: request.localPort }),
-      ...(blockList === undefined ? {} : { blockList }),
-      onEvent: (event: Connection.ConnectEvent) => this.#onEvent(event)
-    }
+    const onEvent = (event: Connection.ConnectEvent) => this.#onEvent(event)
     if (isIP(request.host)) {
       process.nextTick(() => {
-        if (this.live()) this.#dial({ ...common, autoSelectFamily: false })
+        if (!this.live()) return
+        // One shape for every connect (keys given as undefined): the core's checks read each
+        // option, and objects of many shapes make every read a slow lookup.
+        this.#dial({
+          host: request.host,
+          port: request.port,
+          localAddress: request.localAddress,
+          localPort: request.localPort,
+          blockList,
+          onEvent,
+          family: undefined,
+          lookup: undefined,
+          autoSelectFamily: false,
+          autoSelectFamilyPolicy: undefined,
+          autoSelectFamilyAttemptDelay: undefined
+        })
       })
       this.#inConnect = false
       return
@@ -203,7 +211,12 @@ export class PendingConnect<A> {
       request.autoSelectFamily
     )
     this.#dial({
-      ...common,
+      host: request.host,
+      port: request.port,
+      localAddress: request.localAddress,
+      localPort: request.localPort,
+      blockList,
+      onEvent,
       family: step.family,
       lookup: step.lookup,
       autoSelectFamily: step.all,
