@@ -385,8 +385,12 @@ export class Socket extends Duplex {
   #attach(handle: Handle): void {
     this.#handle = handle
     this.#handleClosed = false
-    this.#reading = true
+    // Nothing is read until the stream asks (`_read`, from `read(0)` once connected or accepted),
+    // as Node starts reading only then: a socket paused in its 'connect' listener never reads, and
+    // keeps no process alive.
+    this.#reading = false
     handle.listen(new Socket.#Events(this, handle))
+    handle.pause()
   }
 
   /**
