@@ -266,7 +266,9 @@ let current: ((label: string, value: unknown) => void) | undefined
 const recordUnhandledErrors = () => {
   const emit = EventEmitter.prototype.emit
   EventEmitter.prototype.emit = function(this: EventEmitter, event: string | symbol, ...args: Array<unknown>) {
-    const owned = this instanceof nodeNet.Socket || this instanceof node.Server || this instanceof subject.Server
+    // compat's own sockets too: on Bun they are a stream of compat's, not the runtime's net.Socket.
+    const owned = this instanceof nodeNet.Socket || this instanceof subject.Socket || this instanceof node.Server ||
+      this instanceof subject.Server
     if (event === "error" && current !== undefined && owned && this.listenerCount("error") === 0) {
       current("unhandled error", args[0])
       return false

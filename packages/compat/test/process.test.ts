@@ -11,12 +11,21 @@ import { node, subject, subjectIsNode } from "./scenarios/differential.js"
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
 
+/**
+ * How this runtime runs a TypeScript program of the package's sources: Node (and Bun) with tsx,
+ * Deno with its own flags (it runs TypeScript itself, and resolves the sources' `./x.js` imports of
+ * `./x.ts` files only with --sloppy-imports).
+ */
+const runArgs = typeof (process.versions as { deno?: string }).deno === "string"
+  ? ["run", "-A", "--sloppy-imports", "--node-modules-dir=manual", "--conditions=@netfx/source"]
+  : ["--conditions=@netfx/source", "--import", "tsx"]
+
 /** Runs `program` with `module`; resolves with its exit code and output once it exits. */
 const run = (program: string, module: string) =>
   new Promise<{ readonly code: number | null; readonly output: string }>((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ["--conditions=@netfx/source", "--import", "tsx", `test/programs/${program}`, module],
+      [...runArgs, `test/programs/${program}`, module],
       { cwd: packageDir, stdio: ["ignore", "pipe", "inherit"] }
     )
     let output = ""

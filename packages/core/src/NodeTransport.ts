@@ -38,13 +38,22 @@ interface NodeError extends Error {
   readonly port?: number
 }
 
-const toSocketError = (error: NodeError, syscall = "socket"): SocketError =>
-  new SocketError({
+/**
+ * A system error's number as libuv and Node give it, negative, whichever runtime reported it (Bun's
+ * node:net gives the positive errno, 98 for `EADDRINUSE`).
+ */
+const uvErrno = (errno: number | undefined): number | undefined =>
+  typeof errno === "number" && Number.isInteger(errno) ? -Math.abs(errno) : undefined
+
+const toSocketError = (error: NodeError, syscall = "socket"): SocketError => {
+  const errno = uvErrno(error.errno)
+  return new SocketError({
     code: error.code ?? "EUNKNOWN",
     syscall: error.syscall ?? syscall,
     cause: error,
-    ...(error.errno === undefined ? {} : { errno: error.errno })
+    ...(errno === undefined ? {} : { errno })
   })
+}
 
 const socketAddress = (
   address: string | undefined,
@@ -98,13 +107,21 @@ class NodeHandle implements Handle, PendingConnect {
     socket.on("error", onError)
     socket.on("drain", onDrain)
     socket.on("close", onClose)
-    // The socket was paused until now (see `connect`): data starts to flow to the listener.
-    socket.resume()
+    // The socket was paused until now (see `connect`): data starts to flow to the listener, unless
+    // the consumer pauses at once (a server's pauseOnConnect). The resume waits for that: Bun's
+    // socket reads from the kernel on resume() itself, where Node's only on its next tick.
+    queueMicrotask(() => {
+      if (!this.paused) socket.resume()
+    })
   }
+  /** Whether the consumer paused reading (and has not resumed since). */
+  paused = false
   pause(): void {
+    this.paused = true
     this.socket.pause()
   }
   resume(): void {
+    this.paused = false
     this.socket.resume()
   }
   write(chunk: Uint8Array | string, callback?: (error?: SocketError) => void): boolean {
@@ -275,19 +292,21 @@ const reusePortSupported = (() => {
   return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12)
 })()
 
-const toListenError = (error: NodeError, endpoint: ListenEndpoint): ListenError =>
-  new ListenError({
+const toListenError = (error: NodeError, endpoint: ListenEndpoint): ListenError => {
+  const errno = uvErrno(error.errno)
+  return new ListenError({
     code: error.code ?? "EUNKNOWN",
     syscall: error.syscall ?? "listen",
     cause: error,
-    ...(error.errno === undefined ? {} : { errno: error.errno }),
-    ...(error.errno === undefined ? {} : { description: util.getSystemErrorMap().get(error.errno)?.[1] }),
+    ...(errno === undefined ? {} : { errno }),
+    ...(errno === undefined ? {} : { description: util.getSystemErrorMap().get(errno)?.[1] }),
     ...(endpoint._tag === "Tcp"
       ? { address: error.address ?? endpoint.host ?? "::", port: error.port ?? endpoint.port }
       : endpoint._tag === "Ipc"
       ? { address: endpoint.path }
       : {})
   })
+}
 
 const listen = (endpoint: ListenEndpoint) =>
   Effect.gen(function*() {

@@ -10,6 +10,13 @@ import { validateBoolean, validateInt32, validateNumber, validatePort } from "./
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event listeners take any arguments, as in Node
 export type Listener = (...args: Array<any>) => void
 
+/** `sizeof(sockaddr_un.sun_path)` less its NUL: 107 bytes on Linux, 103 on macOS and the BSDs. */
+const MAX_PATH_BYTES = process.platform === "linux" ? 107 : 103
+
+/** Whether `path` is longer than a Unix socket address holds (which the core refuses before any system call). */
+export const pathTooLong = (path: unknown): path is string =>
+  typeof path === "string" && Buffer.byteLength(path) > MAX_PATH_BYTES
+
 /** Marks an argument list that `normalizeArgs` already normalised (Node's `normalizedArgsSymbol`). */
 export const normalizedArgs = Symbol("normalizedArgs")
 

@@ -109,6 +109,13 @@ const isListener = (u: unknown): u is Listener =>
 
 const DEFAULT_BACKLOG = 511
 
+/**
+ * The backlog lib/net.js hands to the system: the first truthy of the option and the argument (else
+ * 511), made an int32 as its binding does (`'x'` is 0, 1.5 is 1), so that no runtime gets a string.
+ */
+const backlogOf = (option: unknown, fromArgs: number | undefined): number =>
+  ((option || fromArgs || DEFAULT_BACKLOG) as number) | 0
+
 /** The list child_process keeps of the sockets one child was handed (lib/internal/socket_list.js). */
 interface WorkerSocketList {
   readonly once: (event: "exit", listener: (list: WorkerSocketList) => void) => unknown
@@ -205,7 +212,7 @@ export class Server extends EventEmitter {
     this.#listeningId++
     this.#addAbortSignal(options)
     if (typeof options.fd === "number" && options.fd >= 0) {
-      this.#bind({ _tag: "Fd", fd: options.fd, backlog: backlogFromArgs || DEFAULT_BACKLOG })
+      this.#bind({ _tag: "Fd", fd: options.fd, backlog: backlogOf(undefined, backlogFromArgs) })
       return this
     }
     if (
@@ -224,7 +231,7 @@ export class Server extends EventEmitter {
         // dns.lookup's check of Node 22+ (Node 20 looks the name up, and fails with ENOTFOUND).
         throw new ERR_INVALID_ARG_VALUE("hostname", options.host, "must be a string without null bytes")
       }
-      const backlog = (options.backlog as number | undefined) || backlogFromArgs || DEFAULT_BACKLOG
+      const backlog = backlogOf(options.backlog, backlogFromArgs)
       this.#bind({
         _tag: "Tcp",
         host: (options.host as string | undefined) || undefined,
@@ -251,7 +258,7 @@ export class Server extends EventEmitter {
       this.#bind({
         _tag: "Ipc",
         path,
-        backlog: (options.backlog as number | undefined) || backlogFromArgs || DEFAULT_BACKLOG,
+        backlog: backlogOf(options.backlog, backlogFromArgs),
         readableAll,
         writableAll
       })

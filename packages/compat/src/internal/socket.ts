@@ -13,7 +13,7 @@
 import type { Handle } from "@netfx/core/Transport"
 import * as net from "node:net"
 import { BlockList } from "../BlockList.js"
-import { connectArgs } from "./connectArgs.js"
+import { connectArgs, pathTooLong } from "./connectArgs.js"
 import { ERR_INVALID_ARG_TYPE, ERR_INVALID_HANDLE_TYPE, ERR_MISSING_ARGS } from "./errors.js"
 import { type Dialer, PendingConnect, startConnect } from "./pendingConnect.js"
 import {
@@ -25,7 +25,7 @@ import {
   type RuntimeHandle,
   type RuntimeSocket
 } from "./runtimeHandle.js"
-import { validateInt32 } from "./validators.js"
+import { validateInt32, validateSocketOptions } from "./validators.js"
 
 /** What a socket was created with. */
 export interface SocketOptions {
@@ -42,8 +42,6 @@ const runtimeTypeOfService = (() => {
     }
     : undefined
 })()
-/** `sizeof(sockaddr_un.sun_path)` less its NUL: 107 bytes on Linux, 103 on macOS and the BSDs. */
-const MAX_PATH_BYTES = process.platform === "linux" ? 107 : 103
 const kTypeOfService = Symbol("netfx.typeOfService")
 const kPending = Symbol("netfx.pending")
 const kPipe = Symbol("netfx.pipe")
@@ -79,6 +77,8 @@ export class Socket extends net.Socket {
   declare [kAborted]: boolean | undefined
 
   constructor(options?: SocketOptions | number) {
+    // Node's first checks, made here: a runtime's socket (Deno's) may not make them.
+    validateSocketOptions(options)
     let opts = options
     let blockList: unknown
     if (typeof opts === "object" && opts !== null && opts.blockList !== undefined) {
@@ -122,7 +122,7 @@ export class Socket extends net.Socket {
 
   override connect(...args: Array<unknown>): this {
     const [options, cb] = connectArgs(args)
-    if (typeof options.path === "string" && Buffer.byteLength(options.path) > MAX_PATH_BYTES && !this[kAborted]) {
+    if (pathTooLong(options.path) && !this[kAborted]) {
       // A path longer than a Unix socket address holds, which the core refuses before any system
       // call: left to the runtime, which fails it as its version does (Node 24 at once with EINVAL,
       // Node 20 and 22 by connecting to the cut path). There is nothing to resolve or race.

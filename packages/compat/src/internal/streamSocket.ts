@@ -14,13 +14,13 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { Duplex } from "node:stream"
+import { isUint8Array } from "node:util/types"
 import { BlockList } from "../BlockList.js"
 import { type AddressInfo, addressInfo } from "./addressInfo.js"
-import { connectArgs } from "./connectArgs.js"
+import { connectArgs, pathTooLong } from "./connectArgs.js"
 import {
   AbortError,
   ERR_INVALID_ARG_TYPE,
-  ERR_INVALID_ARG_VALUE,
   ERR_INVALID_HANDLE_TYPE,
   ERR_MISSING_ARGS,
   ERR_OUT_OF_RANGE,
@@ -29,8 +29,14 @@ import {
 } from "./errors.js"
 import { PendingConnect, startConnect } from "./pendingConnect.js"
 import { runSyncExit } from "./runtime.js"
-import { fromSocketError } from "./systemErrors.js"
-import { validateAbortSignal, validateFunction, validateInt32, validateNumber } from "./validators.js"
+import { exceptionWithHostPort, fromSocketError } from "./systemErrors.js"
+import {
+  validateAbortSignal,
+  validateFunction,
+  validateInt32,
+  validateNumber,
+  validateSocketOptions
+} from "./validators.js"
 
 type Callback = (error?: Error | null) => void
 
@@ -111,21 +117,14 @@ export class Socket extends Duplex {
     let opts: Record<string, unknown>
     if (typeof options === "number") opts = { fd: options }
     else opts = { ...options }
-    for (const name of ["objectMode", "readableObjectMode", "writableObjectMode"]) {
-      if (opts[name]) throw new ERR_INVALID_ARG_VALUE(`options.${name}`, opts[name], "is not supported")
-    }
-    if (opts.keepAliveInitialDelay !== undefined) {
-      validateNumber(opts.keepAliveInitialDelay, "options.keepAliveInitialDelay")
-      if ((opts.keepAliveInitialDelay as number) < 0) opts.keepAliveInitialDelay = 0
-    }
-    if (opts.fd !== undefined) validateInt32(opts.fd, "fd", 0)
+    validateSocketOptions(opts)
+    if ((opts.keepAliveInitialDelay as number) < 0) opts.keepAliveInitialDelay = 0
     const accepted = opts[kAcceptedKey] as AcceptedHandle | undefined
     delete opts[kAcceptedKey]
     const allowHalfOpen = Boolean(opts.allowHalfOpen)
     // The signal is the socket's own business (see #addAbortSignal), not the stream's; the stream
-    // would have checked it first, under its own name.
+    // checks it, under its own name, after its other options, and so does this.
     const { signal: _signal, ...streamOptions } = opts
-    if (opts.signal) validateAbortSignal(opts.signal, "signal")
     super(
       {
         ...streamOptions,
@@ -137,11 +136,16 @@ export class Socket extends Duplex {
       } as ConstructorParameters<typeof Duplex>[0]
     )
     this.allowHalfOpen = allowHalfOpen
+    // In Node's order: the stream's checks (above), the signal's, then the descriptor's.
+    if (opts.signal) validateAbortSignal(opts.signal, "signal")
+    if (opts.fd !== undefined) validateInt32(opts.fd, "fd", 0)
 
     const onread = opts.onread as { buffer?: unknown; callback?: unknown } | null | undefined
     if (
       onread !== null && typeof onread === "object" &&
-      (ArrayBuffer.isView(onread.buffer) || typeof onread.buffer === "function") &&
+      // Node's check (lib/net.js): a Uint8Array or a function; any other view (a DataView) leaves
+      // onread unused, and the bytes come as 'data'.
+      (isUint8Array(onread.buffer) || typeof onread.buffer === "function") &&
       typeof onread.callback === "function"
     ) {
       this.#onread = {
@@ -156,7 +160,8 @@ export class Socket extends Duplex {
       validateInt32(opts.typeOfService, "options.typeOfService", 0, 255)
       this.#typeOfService = opts.typeOfService
     }
-    if (opts.blockList !== undefined) {
+    // A falsy blockList (null, 0, '') is no list at all, as in Node.
+    if (opts.blockList) {
       if (!BlockList.isBlockList(opts.blockList)) {
         throw new ERR_INVALID_ARG_TYPE("options.blockList", "net.BlockList", opts.blockList)
       }
@@ -179,7 +184,7 @@ export class Socket extends Duplex {
         this.read(0)
       }
     }
-    if (opts.signal !== undefined) this.#addAbortSignal(opts.signal)
+    if (opts.signal) this.#addAbortSignal(opts.signal)
   }
 
   /** `new Socket({ fd })`: the core transport wraps the descriptor, synchronously as in Node. */
@@ -331,6 +336,12 @@ export class Socket extends Duplex {
     this.#isPipe = Boolean(path)
     this.#opened = true
     if (cb !== null) this.once("connect", cb)
+    if (pathTooLong(path)) {
+      // Node 24+ (and Bun) fail it in connect() itself, as the system call does: the socket is
+      // destroyed before connect() returns, with no connection attempt to report.
+      this.destroy(exceptionWithHostPort("EINVAL", undefined, "connect", path, undefined))
+      return this
+    }
     this.#refreshTimer()
     this.connecting = true
     startConnect(options, this.blockList, () => this.#begin())
@@ -374,8 +385,12 @@ export class Socket extends Duplex {
   #attach(handle: Handle): void {
     this.#handle = handle
     this.#handleClosed = false
-    this.#reading = true
+    // Nothing is read until the stream asks (`_read`, from `read(0)` once connected or accepted),
+    // as Node starts reading only then: a socket paused in its 'connect' listener never reads, and
+    // keeps no process alive.
+    this.#reading = false
     handle.listen(new Socket.#Events(this, handle))
+    handle.pause()
   }
 
   /**
@@ -523,7 +538,8 @@ export class Socket extends Duplex {
   }
 
   override _final(cb: Callback): void {
-    if (this.pending) {
+    // Node 22+: only a connecting socket waits; one never connected finishes at once.
+    if (this.connecting) {
       this.once("connect", () => this._final(cb))
       return
     }

@@ -2,7 +2,7 @@
  * Node's argument validators (`lib/internal/validators.js` of Node 20): the same checks, in the same
  * order, throwing the same errors.
  */
-import { ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT } from "./errors.js"
+import { ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE, ERR_SOCKET_BAD_PORT } from "./errors.js"
 
 /**
  * Throws `ERR_INVALID_ARG_TYPE` unless `value` is a string.
@@ -91,4 +91,19 @@ export const validateAbortSignal = (value: unknown, name: string): AbortSignal |
     return value as AbortSignal | undefined
   }
   throw new ERR_INVALID_ARG_TYPE(name, "AbortSignal", value)
+}
+
+/**
+ * The first checks of `new net.Socket(options)` (lib/net.js), before the stream's own: the object
+ * modes, which a socket does not support, and `keepAliveInitialDelay`, which must be a number.
+ */
+export const validateSocketOptions = (options: unknown): void => {
+  if (typeof options !== "object" || options === null) return
+  const opts = options as Record<string, unknown>
+  for (const name of ["objectMode", "readableObjectMode", "writableObjectMode"]) {
+    if (opts[name]) throw new ERR_INVALID_ARG_VALUE(`options.${name}`, opts[name], "is not supported")
+  }
+  if (opts.keepAliveInitialDelay !== undefined) {
+    validateNumber(opts.keepAliveInitialDelay, "options.keepAliveInitialDelay")
+  }
 }
