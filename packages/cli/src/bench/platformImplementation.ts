@@ -98,15 +98,15 @@ const platformClient: Client = {
   },
 
   idle: async (port, count, inFlight) => {
-    // Each socket echoes one byte, then its run is held open in a scope until closed.
+    // Each socket echoes one byte, then its run and its writer are held open in a scope until closed.
     const scope = Effect.runSync(Scope.make())
     const open = Effect.gen(function*() {
       const socket = yield* NodeSocket.makeNet({ host: HOST, port })
       const echoed = yield* Deferred.make<void>()
+      // The writer lives as long as the connection: closing a writer's scope ends the socket.
+      const write = yield* Scope.extend(socket.writer, scope)
       yield* Effect.forkIn(
-        socket.run(() => Deferred.succeed(echoed, undefined), {
-          onOpen: Effect.orDie(Effect.scoped(Effect.flatMap(socket.writer, (write) => write("x"))))
-        }),
+        socket.run(() => Deferred.succeed(echoed, undefined), { onOpen: Effect.orDie(write("x")) }),
         scope
       )
       yield* Deferred.await(echoed)
