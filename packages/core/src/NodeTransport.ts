@@ -378,7 +378,7 @@ const listen = (endpoint: ListenEndpoint) =>
             // The peer's address, read now and kept by the socket: once the peer resets the
             // connection the socket can no longer tell it, and a server reports it with every
             // failure (getpeername costs one system call).
-            if (peer._tag === "Tcp") void socket.remoteAddress
+            if (peer._tag === "Tcp" && current!.peerAtAccept !== false) void socket.remoteAddress
             current!.onConnection(makeHandle(socket, peer))
           })
           server.on("error", (error: NodeError) => current!.onError(toSocketError({ ...error, syscall: "accept" })))

@@ -230,6 +230,13 @@ export interface ListenerEvents {
   readonly onConnection: (handle: Handle) => void
   /** Accepting failed (for example `EMFILE`); the listener goes on. */
   readonly onError: (error: SocketError) => void
+  /**
+   * Whether the transport reads each peer's address at accept, so that a handle can still tell it
+   * after the peer reset the connection (a server reports it with every failure). One
+   * `getpeername` per connection; `true` when not given. `@netfx/compat` says `false`, as Node's
+   * server reads the address only when asked.
+   */
+  readonly peerAtAccept?: boolean | undefined
 }
 
 /**

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { BlockList, Connection, Server } from "@netfx/core"
+import { BlockList, Connection, Server, Transport } from "@netfx/core"
 import { Chunk, Deferred, Effect, Either, Exit, Fiber, Stream } from "effect"
 import { spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
@@ -352,4 +352,56 @@ describe("Connection over the runtime's sockets", () => {
       }))
       assert.strictEqual(yield* settledHandles, before, JSON.stringify(process.getActiveResourcesInfo()))
     }))
+
+  // Node's sockets read their peer with `_getpeername` (one getpeername call, then cached); other
+  // runtimes have no such method to count.
+  const getpeername = (net.Socket.prototype as unknown as { _getpeername?: () => unknown })._getpeername
+  it.live.runIf(typeof getpeername === "function")(
+    "a listener reads each peer's address at accept unless told not to (peerAtAccept: false)",
+    () =>
+      withLive(Effect.gen(function*() {
+        const transport = yield* Transport.Transport
+        const prototype = net.Socket.prototype as unknown as { _getpeername: () => unknown }
+        let reads = 0
+        prototype._getpeername = function(this: net.Socket) {
+          reads++
+          return getpeername!.call(this)
+        }
+        yield* Effect.addFinalizer(() => Effect.sync(() => prototype._getpeername = getpeername!))
+        const acceptOne = (peerAtAccept: boolean | undefined) =>
+          Effect.gen(function*() {
+            const listener = yield* transport.listen({
+              _tag: "Tcp",
+              host: "127.0.0.1",
+              port: 0,
+              backlog: 511,
+              ipv6Only: false,
+              reusePort: false,
+              exclusive: false
+            })
+            yield* Effect.addFinalizer(() => Effect.sync(() => listener.close()))
+            const accepted = yield* Deferred.make<Transport.Handle>()
+            listener.listen({
+              onConnection: (handle) => Deferred.unsafeDone(accepted, Exit.succeed(handle)),
+              onError: () => {},
+              peerAtAccept
+            })
+            const port = (listener.address as { readonly port: number }).port
+            const client = net.connect(port, "127.0.0.1")
+            yield* Effect.addFinalizer(() => Effect.sync(() => client.destroy()))
+            const before = reads
+            const handle = yield* Deferred.await(accepted)
+            const atAccept = reads - before
+            const address = handle.remoteAddress()
+            handle.destroy()
+            return { atAccept, address: String(address) }
+          })
+        const eager = yield* acceptOne(undefined)
+        assert.strictEqual(eager.atAccept, 1)
+        const lazy = yield* acceptOne(false)
+        assert.strictEqual(lazy.atAccept, 0)
+        // Asked later, the address is there all the same while the connection is open.
+        assert.match(lazy.address, /^127\.0\.0\.1:\d+$/)
+      }))
+  )
 })

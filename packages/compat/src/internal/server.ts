@@ -319,7 +319,9 @@ export class Server extends EventEmitter {
     const pipe = this.#isPipe
     listener.listen({
       onConnection: (handle) => this.#onConnection(handle, pipe),
-      onError: (error) => this.emit("error", errnoException(error.code, error.errno, "accept"))
+      onError: (error) => this.emit("error", errnoException(error.code, error.errno, "accept")),
+      // Node's server reads a peer's address only when asked (a getpeername per connection saved).
+      peerAtAccept: false
     })
     process.nextTick(() => {
       if (this._handle !== null) this.emit("listening")
