@@ -117,7 +117,8 @@ export interface Session {
  * Where a TLS client keeps the session tickets servers give it, to resume a session on the next
  * connection to the same server (a shorter handshake). `connect` reads and fills it when its `tls`
  * options have one; a ticket is kept per host, port, server name and ALPN protocols. Use one cache
- * per set of TLS options.
+ * per set of TLS options. A TLS 1.3 server sends its tickets after the handshake: on Bun (BoringSSL),
+ * a connection that ends its side before it has read anything from the server keeps none.
  *
  * @since 0.1.0
  * @category models
