@@ -170,24 +170,30 @@ export class PendingConnect<A> {
     this.#port = request.port
     this.#local = { localAddress: request.localAddress, localPort: request.givenLocalPort }
     const onEvent = (event: Connection.ConnectEvent) => this.#onEvent(event)
+    // One shape for every connect (keys given as undefined): the core's checks read each option,
+    // and objects of many shapes make every read a slow lookup.
+    const dialOptions = (
+      family: 0 | 4 | 6 | undefined,
+      lookup: Connection.TcpOptions["lookup"],
+      autoSelectFamily: boolean,
+      autoSelectFamilyPolicy: TcpRequest["policy"] | undefined,
+      autoSelectFamilyAttemptDelay: number | undefined
+    ): Connection.TcpOptions => ({
+      host: request.host,
+      port: request.port,
+      localAddress: request.localAddress,
+      localPort: request.localPort,
+      blockList,
+      onEvent,
+      family,
+      lookup,
+      autoSelectFamily,
+      autoSelectFamilyPolicy,
+      autoSelectFamilyAttemptDelay
+    })
     if (isIP(request.host)) {
       process.nextTick(() => {
-        if (!this.live()) return
-        // One shape for every connect (keys given as undefined): the core's checks read each
-        // option, and objects of many shapes make every read a slow lookup.
-        this.#dial({
-          host: request.host,
-          port: request.port,
-          localAddress: request.localAddress,
-          localPort: request.localPort,
-          blockList,
-          onEvent,
-          family: undefined,
-          lookup: undefined,
-          autoSelectFamily: false,
-          autoSelectFamilyPolicy: undefined,
-          autoSelectFamilyAttemptDelay: undefined
-        })
+        if (this.live()) this.#dial(dialOptions(undefined, undefined, false, undefined, undefined))
       })
       this.#inConnect = false
       return
@@ -210,19 +216,7 @@ export class PendingConnect<A> {
       request.localAddress,
       request.autoSelectFamily
     )
-    this.#dial({
-      host: request.host,
-      port: request.port,
-      localAddress: request.localAddress,
-      localPort: request.localPort,
-      blockList,
-      onEvent,
-      family: step.family,
-      lookup: step.lookup,
-      autoSelectFamily: step.all,
-      autoSelectFamilyPolicy: request.policy,
-      autoSelectFamilyAttemptDelay: request.attemptTimeout
-    })
+    this.#dial(dialOptions(step.family, step.lookup, step.all, request.policy, request.attemptTimeout))
     this.#inConnect = false
     const thrown = this.#thrown
     if (thrown !== undefined) {
