@@ -126,19 +126,17 @@ export interface ConnectArgs {
   readonly alpn?: Option.Option<string> | undefined
 }
 
-const given = (value: Option.Option<string> | undefined) => value !== undefined && Option.isSome(value)
-
 /** The `tls` option of the connect, from the flags: `undefined` without `--tls`. */
 const tlsOptions = (args: ConnectArgs): Effect.Effect<Tls.ClientOptions | undefined, CliError> =>
   Effect.gen(function*() {
     if (args.tls !== true) {
       yield* tlsFlags.needsTls([
-        ["--ca", given(args.ca)],
-        ["--cert", given(args.cert)],
-        ["--key", given(args.key)],
+        ["--ca", tlsFlags.given(args.ca)],
+        ["--cert", tlsFlags.given(args.cert)],
+        ["--key", tlsFlags.given(args.key)],
         ["--insecure", args.insecure === true],
-        ["--servername", given(args.servername)],
-        ["--alpn", given(args.alpn)]
+        ["--servername", tlsFlags.given(args.servername)],
+        ["--alpn", tlsFlags.given(args.alpn)]
       ])
       return undefined
     }
@@ -152,7 +150,7 @@ const tlsOptions = (args: ConnectArgs): Effect.Effect<Tls.ClientOptions | undefi
       ...(cert === undefined ? {} : { cert }),
       ...(key === undefined ? {} : { key }),
       ...(args.insecure === true ? { rejectUnauthorized: false } : {}),
-      ...(given(args.servername) ? { servername: Option.getOrThrow(args.servername!) } : {}),
+      ...(tlsFlags.given(args.servername) ? { servername: Option.getOrThrow(args.servername!) } : {}),
       ...(alpn === undefined ? {} : { alpnProtocols: alpn })
     }
   })

@@ -116,22 +116,22 @@ export interface ServeArgs {
   readonly alpn?: Option.Option<string> | undefined
 }
 
-const given = (value: Option.Option<string> | undefined) => value !== undefined && Option.isSome(value)
-
 /** The `tls` option of the server, from the flags: `undefined` without `--tls`. */
 const tlsOptions = (args: ServeArgs): Effect.Effect<Tls.ServerOptions | undefined, CliError> =>
   Effect.gen(function*() {
     if (args.tls !== true) {
       yield* tlsFlags.needsTls([
-        ["--cert", given(args.cert)],
-        ["--key", given(args.key)],
-        ["--ca", given(args.ca)],
+        ["--cert", tlsFlags.given(args.cert)],
+        ["--key", tlsFlags.given(args.key)],
+        ["--ca", tlsFlags.given(args.ca)],
         ["--request-cert", args.requestCert === true],
-        ["--alpn", given(args.alpn)]
+        ["--alpn", tlsFlags.given(args.alpn)]
       ])
       return undefined
     }
-    if (!given(args.cert) || !given(args.key)) return yield* usage("--tls needs --cert <file> and --key <file>")
+    if (!tlsFlags.given(args.cert) || !tlsFlags.given(args.key)) {
+      return yield* usage("--tls needs --cert <file> and --key <file>")
+    }
     const none = Option.none<string>()
     const cert = yield* tlsFlags.readPem("--cert", args.cert ?? none)
     const key = yield* tlsFlags.readPem("--key", args.key ?? none)

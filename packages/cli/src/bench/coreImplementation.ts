@@ -23,22 +23,61 @@ import { HOST } from "./protocol.js"
 
 const CoreLive = NodeTransport.layer
 
+/**
+ * One round of bulk echo over a core connection made with `options`: writes `bytes` in `writeSize`
+ * writes, half-closes and reads the echo to its end; the milliseconds from connected to the end.
+ * The TLS rows run it with `tls` in the options.
+ */
+export const bulkOver = (options: Connection.TcpOptions, bytes: number, writeSize: number): Promise<number> =>
+  Effect.gen(function*() {
+    const data = Buffer.alloc(writeSize, 0x5a)
+    const conn = yield* Connection.connect(options)
+    const start = now()
+    const send = Effect.gen(function*() {
+      for (let sent = 0; sent < bytes; sent += writeSize) yield* conn.write(data)
+      yield* conn.end
+    })
+    const receive = Stream.runFold(conn.stream, 0, (received, chunk) => received + chunk.length)
+    const [, received] = yield* Effect.all([send, receive], { concurrency: 2 })
+    const elapsed = now() - start
+    if (received !== bytes) return yield* Effect.dieMessage(`@netfx/core: ${received} bytes echoed of ${bytes}`)
+    return elapsed
+  }).pipe(Effect.scoped, Effect.provide(CoreLive), Effect.runPromise)
+
+/**
+ * `count` connections made with `options`, `inFlight` at a time: each sends `size` bytes, reads the
+ * echo, ends, and reads to the server's FIN (the scope then closes the socket); the milliseconds of
+ * them all. The TLS rows run it with `tls` in the options.
+ */
+export const connectionsOver = (
+  options: Connection.TcpOptions,
+  count: number,
+  inFlight: number,
+  size: number
+): Promise<number> => {
+  const message = Buffer.alloc(size, 0x63)
+  const exchange = Effect.gen(function*() {
+    const conn = yield* Connection.connect(options)
+    yield* conn.write(message)
+    let got = 0
+    while (got < size) {
+      const chunks = yield* conn.read
+      if (Option.isNone(chunks)) break
+      for (const chunk of Chunk.toReadonlyArray(chunks.value)) got += chunk.length
+    }
+    yield* conn.end
+    while (Option.isSome(yield* conn.read)) got = Infinity
+    if (got !== size) return yield* Effect.dieMessage(`@netfx/core: ${got} bytes echoed of ${size}`)
+  }).pipe(Effect.scoped)
+  return Effect.gen(function*() {
+    const start = now()
+    yield* Effect.forEach(Array.from({ length: count }), () => exchange, { concurrency: inFlight, discard: true })
+    return now() - start
+  }).pipe(Effect.provide(CoreLive), Effect.runPromise)
+}
+
 const coreClient: Client = {
-  bulk: (port, bytes, writeSize) =>
-    Effect.gen(function*() {
-      const data = Buffer.alloc(writeSize, 0x5a)
-      const conn = yield* Connection.connect({ host: HOST, port, noDelay: true })
-      const start = now()
-      const send = Effect.gen(function*() {
-        for (let sent = 0; sent < bytes; sent += writeSize) yield* conn.write(data)
-        yield* conn.end
-      })
-      const receive = Stream.runFold(conn.stream, 0, (received, chunk) => received + chunk.length)
-      const [, received] = yield* Effect.all([send, receive], { concurrency: 2 })
-      const elapsed = now() - start
-      if (received !== bytes) return yield* Effect.dieMessage(`@netfx/core: ${received} bytes echoed of ${bytes}`)
-      return elapsed
-    }).pipe(Effect.scoped, Effect.provide(CoreLive), Effect.runPromise),
+  bulk: (port, bytes, writeSize) => bulkOver({ host: HOST, port, noDelay: true }, bytes, writeSize),
 
   roundTrips: (port, count, size) =>
     Effect.gen(function*() {
@@ -59,31 +98,15 @@ const coreClient: Client = {
       return now() - start
     }).pipe(Effect.scoped, Effect.provide(CoreLive), Effect.runPromise),
 
-  connections: (port, count, inFlight, size, target) => {
-    const message = Buffer.alloc(size, 0x63)
-    const options: Connection.TcpOptions = target?.dual
-      ? { host: DUAL_HOST, port, noDelay: true, lookup: dualLookup }
-      : { host: HOST, port, noDelay: true }
-    // Sends, reads the echo, ends, reads to the server's FIN; the scope then closes the socket.
-    const exchange = Effect.gen(function*() {
-      const conn = yield* Connection.connect(options)
-      yield* conn.write(message)
-      let got = 0
-      while (got < size) {
-        const chunks = yield* conn.read
-        if (Option.isNone(chunks)) break
-        for (const chunk of Chunk.toReadonlyArray(chunks.value)) got += chunk.length
-      }
-      yield* conn.end
-      while (Option.isSome(yield* conn.read)) got = Infinity
-      if (got !== size) return yield* Effect.dieMessage(`@netfx/core: ${got} bytes echoed of ${size}`)
-    }).pipe(Effect.scoped)
-    return Effect.gen(function*() {
-      const start = now()
-      yield* Effect.forEach(Array.from({ length: count }), () => exchange, { concurrency: inFlight, discard: true })
-      return now() - start
-    }).pipe(Effect.provide(CoreLive), Effect.runPromise)
-  },
+  connections: (port, count, inFlight, size, target) =>
+    connectionsOver(
+      target?.dual
+        ? { host: DUAL_HOST, port, noDelay: true, lookup: dualLookup }
+        : { host: HOST, port, noDelay: true },
+      count,
+      inFlight,
+      size
+    ),
 
   idle: async (port, count, inFlight) => {
     // Each connection echoes one byte, then is held open by a scope of its own until closed.

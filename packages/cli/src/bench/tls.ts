@@ -17,16 +17,12 @@
  *
  * @since 0.1.0
  */
-import * as Connection from "@netfx/core/Connection"
-import * as NodeTransport from "@netfx/core/NodeTransport"
 import type * as Tls from "@netfx/core/Tls"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import type * as net from "node:net"
 import * as tls from "node:tls"
 import { now, pool } from "./client.js"
-import type { ClientRound, Implementation } from "./protocol.js"
+import { bulkOver, connectionsOver } from "./coreImplementation.js"
+import type { ClientRound, Implementation, Request } from "./protocol.js"
 import { HOST, implementations } from "./protocol.js"
 import * as certificates from "./tlsCertificates.js"
 
@@ -47,13 +43,7 @@ export type TlsRequest =
     readonly inFlight: number
     readonly size: number
   }
-  | {
-    readonly op: "bulk"
-    readonly impl: Implementation
-    readonly port: number
-    readonly bytes: number
-    readonly writeSize: number
-  }
+  | Extract<Request, { readonly op: "bulk" }>
 
 const SERVERNAME = "localhost"
 
@@ -148,43 +138,11 @@ const nodeBulk = async (port: number, bytes: number, writeSize: number) => {
 
 const coreTls: Tls.ClientOptions = { ca: certificates.ca, servername: SERVERNAME }
 
-const coreHandshakes = (port: number, count: number, inFlight: number, size: number) => {
-  const message = Buffer.alloc(size, 0x74)
-  const exchange = Effect.gen(function*() {
-    const conn = yield* Connection.connect({ host: HOST, port, noDelay: true, tls: coreTls })
-    yield* conn.write(message)
-    let got = 0
-    while (got < size) {
-      const chunks = yield* conn.read
-      if (Option.isNone(chunks)) break
-      for (const chunk of chunks.value) got += chunk.length
-    }
-    yield* conn.end
-    while (Option.isSome(yield* conn.read)) got = Infinity
-    if (got !== size) return yield* Effect.dieMessage(`@netfx/core: ${got} bytes echoed of ${size}`)
-  }).pipe(Effect.scoped)
-  return Effect.gen(function*() {
-    const start = now()
-    yield* Effect.forEach(Array.from({ length: count }), () => exchange, { concurrency: inFlight, discard: true })
-    return now() - start
-  }).pipe(Effect.provide(NodeTransport.layer), Effect.runPromise)
-}
+const coreHandshakes = (port: number, count: number, inFlight: number, size: number) =>
+  connectionsOver({ host: HOST, port, noDelay: true, tls: coreTls }, count, inFlight, size)
 
 const coreBulk = (port: number, bytes: number, writeSize: number) =>
-  Effect.gen(function*() {
-    const data = Buffer.alloc(writeSize, 0x5a)
-    const conn = yield* Connection.connect({ host: HOST, port, noDelay: true, allowHalfOpen: true, tls: coreTls })
-    const start = now()
-    const send = Effect.gen(function*() {
-      for (let sent = 0; sent < bytes; sent += writeSize) yield* conn.write(data)
-      yield* conn.end
-    })
-    const receive = Stream.runFold(conn.stream, 0, (received, chunk) => received + chunk.length)
-    const [, received] = yield* Effect.all([send, receive], { concurrency: 2 })
-    const elapsed = now() - start
-    if (received !== bytes) return yield* Effect.dieMessage(`@netfx/core: ${received} bytes echoed of ${bytes}`)
-    return elapsed
-  }).pipe(Effect.scoped, Effect.provide(NodeTransport.layer), Effect.runPromise)
+  bulkOver({ host: HOST, port, noDelay: true, allowHalfOpen: true, tls: coreTls }, bytes, writeSize)
 
 const isCore = (impl: Implementation) => {
   if (impl === "@netfx/core") return true

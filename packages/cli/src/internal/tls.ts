@@ -51,6 +51,9 @@ export const protocols = (value: Option.Option<string>): ReadonlyArray<string> |
     onSome: (text) => text.split(",").map((p) => p.trim()).filter((p) => p.length > 0)
   })
 
+/** Whether an optional flag was given. */
+export const given = (value: Option.Option<string> | undefined): boolean => value !== undefined && Option.isSome(value)
+
 /** A usage error for TLS flags given without `--tls`. */
 export const needsTls = (
   given: ReadonlyArray<readonly [flag: string, set: boolean]>
