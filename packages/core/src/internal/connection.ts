@@ -117,6 +117,7 @@ class Extra {
   closeWakers: Array<Waker> | undefined = undefined
   idle: IdleTimeout | undefined = undefined
   _stream: Stream.Stream<Uint8Array, ConnectionError> | undefined = undefined
+  _readable: Effect.Effect<void> | undefined = undefined
   _write: ((chunk: Uint8Array | string) => Effect.Effect<void, ConnectionError>) | undefined = undefined
   _awaitDrain: Effect.Effect<void, ConnectionError> | undefined = undefined
   _end: Effect.Effect<void, ConnectionError> | undefined = undefined
@@ -131,8 +132,9 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   private chunks: Array<Uint8Array> = []
   private buffered = 0
   private readState = ReadState.Flowing
-  /** The reader waiting for bytes: its `Effect.async` resume. */
-  private readResume: ((effect: Effect.Effect<void>) => void) | undefined = undefined
+  /** The reader waiting for bytes: its `Effect.async` resume, and what it resumes with. */
+  private readResume: ((effect: Effect.Effect<never, never>) => void) | undefined = undefined
+  private readWake: Effect.Effect<never, never> = Effect.void as Effect.Effect<never, never>
   private writeState = WriteState.Open
   private closeMode = CloseMode.None
   /** The peer ended its side (for the EPIPE of a write after its FIN). */
@@ -141,7 +143,6 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   private failure: ConnectionError | undefined = undefined
   // The operations an echo loop uses, made on first use and kept.
   private _read: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> | undefined = undefined
-  private _readable: Effect.Effect<void> | undefined = undefined
   private _writeAll:
     | ((chunks: Iterable<Uint8Array | string>) => Effect.Effect<void, ConnectionError>)
     | undefined = undefined
@@ -234,7 +235,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     const resume = this.readResume
     if (resume === undefined) return
     this.readResume = undefined
-    ioScheduler.resumeFromIo(resume, Effect.void)
+    ioScheduler.resumeFromIo(resume, this.readWake)
   }
 
   private wakeWriters() {
@@ -266,24 +267,33 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   // No canceler: it would wrap every wait in onInterrupt, which costs more than the rest of a read.
   // A waker left by an interrupted wait is harmless: the runtime ignores a resume that comes after
   // the interruption, and the next wait replaces it.
+  //
+  // The stream's wait resumes with nothing (its loop looks again); `read`'s resumes with the read
+  // itself, so a woken reader takes the bytes without a continuation of its own on the fiber's
+  // stack.
   private get readable(): Effect.Effect<void> {
-    return this._readable ??= Effect.async<void>((resume) => {
+    return this.x._readable ??= Effect.async<void>((resume) => {
       this.readResume = resume
+      this.readWake = Effect.void as Effect.Effect<never, never>
     })
   }
 
   get read(): Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> {
     if (this._read !== undefined) return this._read
-    const read: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> = Effect.suspend(() => {
+    type Read = Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError>
+    const read: Read = Effect.suspend(() => {
       if (this.chunks.length > 0) return Effect.succeed(Option.some(this.take()))
       if (this.failure !== undefined) return Effect.fail(this.failure)
       if (this.readState === ReadState.Ended) {
         this.ended()
         return Effect.succeed(Option.none())
       }
-      return waitThenRead
+      return wait
     })
-    const waitThenRead = Effect.zipRight(this.readable, read)
+    const wait: Read = Effect.async((resume) => {
+      this.readResume = resume as (effect: Effect.Effect<never, never>) => void
+      this.readWake = read as Effect.Effect<never, never>
+    })
     return this._read = read
   }
 

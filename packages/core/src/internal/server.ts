@@ -14,6 +14,9 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import { pipeArguments } from "effect/Pipeable"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
@@ -72,6 +75,25 @@ const connectionFailure = (
 
 const release = (conn: connection.ConnectionImpl) => conn.unsafeRelease()
 const reset = (conn: connection.ConnectionImpl) => conn.unsafeReset()
+
+/**
+ * The FiberRefs a handler fiber starts from: the program's, with the I/O scheduler set once. A
+ * scheduler given to `runFork` instead is one more entry in every handler fiber's own FiberRefs,
+ * kept for its whole life; set here, every handler shares it.
+ */
+const withIoScheduler = (fiberRefs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
+  let updated = ioFiberRefs.get(fiberRefs)
+  if (updated === undefined) {
+    updated = FiberRefs.updateAs(fiberRefs, {
+      fiberId: FiberId.none,
+      fiberRef: FiberRef.currentScheduler,
+      value: ioScheduler.scheduler
+    })
+    ioFiberRefs.set(fiberRefs, updated)
+  }
+  return updated
+}
+const ioFiberRefs = new WeakMap<FiberRefs.FiberRefs, FiberRefs.FiberRefs>()
 
 /** @internal */
 export class ServerImpl<Address extends SocketAddress | string> implements ServerModule.Server<Address> {
@@ -163,10 +185,10 @@ export class ServerImpl<Address extends SocketAddress | string> implements Serve
   ): Fiber.RuntimeFiber<void, unknown> {
     const scoped = Runtime.make({
       context: overlayContext.add(runtime.context, Scope.Scope, conn.scope),
-      fiberRefs: runtime.fiberRefs,
+      fiberRefs: withIoScheduler(runtime.fiberRefs),
       runtimeFlags: runtime.runtimeFlags
     })
-    const fiber = Runtime.runFork(scoped, effect, { scheduler: ioScheduler.scheduler })
+    const fiber = Runtime.runFork(scoped, effect)
     const exit = fiber.unsafePoll()
     if (exit !== null) this.finish(conn, exit, finishes)
     else {
