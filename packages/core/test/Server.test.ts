@@ -1,7 +1,22 @@
 import { assert, describe, expectTypeOf, it } from "@effect/vitest"
 import type { Transport } from "@netfx/core"
 import { BlockList, Connection, Resolver, Server, SocketAddress, TestTransport } from "@netfx/core"
-import { Cause, Deferred, Effect, Either, Exit, Fiber, Layer, Option, Queue, Stream, TestClock } from "effect"
+import {
+  Cause,
+  Context,
+  Deferred,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  FiberRef,
+  HashMap,
+  Layer,
+  Option,
+  Queue,
+  Stream,
+  TestClock
+} from "effect"
 import type { Scope } from "effect/Scope"
 import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -182,6 +197,44 @@ describe("Server over the runtime's sockets", () => {
       }
       const second = yield* Server.listen({ host: "127.0.0.1", port: portOf(first.right), reusePort: true })
       assert.strictEqual(portOf(second), portOf(first.right))
+    })))
+
+  it.live("a handler runs with the program's services, FiberRefs and log annotations, and changes none", () =>
+    withLive(Effect.gen(function*() {
+      class Greeting extends Context.Tag("Greeting")<Greeting, string>() {}
+      const label = yield* FiberRef.make("default")
+      const programScope = yield* Effect.scope
+      let count = 0
+      const server = yield* Server.serve({ host: "127.0.0.1" }, (conn) =>
+        Effect.gen(function*() {
+          const n = ++count
+          const greeting = yield* Greeting
+          const seen = yield* FiberRef.get(label)
+          const annotations = yield* Effect.logAnnotations
+          // Set here, it stays here: the next handler still sees the program's value.
+          yield* FiberRef.set(label, `handler ${n}`)
+          const scope = yield* Effect.scope
+          yield* conn.write(
+            `${greeting} ${seen} ${HashMap.get(annotations, "server").pipe(Option.getOrElse(() => "none"))} ${
+              scope === programScope ? "program's scope" : "own scope"
+            } ${yield* FiberRef.get(label)}`
+          )
+          yield* conn.end
+        })).pipe(
+          Effect.provideService(Greeting, "hello"),
+          Effect.locally(label, "program"),
+          Effect.annotateLogs("server", "annotated")
+        )
+      const port = portOf(server)
+      assert.strictEqual(
+        text(yield* exchange({ host: "127.0.0.1", port }, "")),
+        "hello program annotated own scope handler 1"
+      )
+      assert.strictEqual(
+        text(yield* exchange({ host: "127.0.0.1", port }, "")),
+        "hello program annotated own scope handler 2"
+      )
+      assert.strictEqual(yield* FiberRef.get(label), "default")
     })))
 
   it.live("a failing handler resets its connection, is reported, and the server goes on", () =>

@@ -33,7 +33,7 @@ import type { Handle, Listener } from "../Transport.js"
 import * as connection from "./connection.js"
 import * as ioScheduler from "./ioScheduler.js"
 import { LazyScope } from "./lazyScope.js"
-import * as overlayContext from "./overlayContext.js"
+import * as overlay from "./overlay.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("@netfx/core/Server")
@@ -94,6 +94,7 @@ const withIoScheduler = (fiberRefs: FiberRefs.FiberRefs): FiberRefs.FiberRefs =>
   return updated
 }
 const ioFiberRefs = new WeakMap<FiberRefs.FiberRefs, FiberRefs.FiberRefs>()
+const noFiberRefs = FiberRefs.empty()
 
 /** @internal */
 export class ServerImpl<Address extends SocketAddress | string> implements ServerModule.Server<Address> {
@@ -183,12 +184,15 @@ export class ServerImpl<Address extends SocketAddress | string> implements Serve
     runtime: Runtime.Runtime<R>,
     finishes: boolean
   ): Fiber.RuntimeFiber<void, unknown> {
-    const scoped = Runtime.make({
-      context: overlayContext.add(runtime.context, Scope.Scope, conn.scope),
-      fiberRefs: withIoScheduler(runtime.fiberRefs),
-      runtimeFlags: runtime.runtimeFlags
-    })
-    const fiber = Runtime.runFork(scoped, effect)
+    const context = overlay.addService(runtime.context, Scope.Scope, conn.scope)
+    const base = withIoScheduler(runtime.fiberRefs)
+    // The runtime given to runFork has no FiberRefs of its own (nothing to copy); `updateRefs`
+    // hands the fiber its own, made without a copy.
+    const fiber = Runtime.runFork(
+      Runtime.make({ context, fiberRefs: noFiberRefs, runtimeFlags: runtime.runtimeFlags }),
+      effect,
+      { updateRefs: (_, fiberId) => overlay.rootFiberRefs(base, fiberId, context) }
+    )
     const exit = fiber.unsafePoll()
     if (exit !== null) this.finish(conn, exit, finishes)
     else {
