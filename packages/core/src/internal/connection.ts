@@ -129,7 +129,8 @@ class Extra {
 export class ConnectionImpl implements Connection.Connection, HandleEvents {
   declare readonly [TypeId]: typeof TypeId
 
-  private chunks: Array<Uint8Array> = []
+  /** What arrived and was not read yet; none while nothing is (an idle connection holds no array). */
+  private chunks: Array<Uint8Array> | undefined = undefined
   private buffered = 0
   private readState = ReadState.Flowing
   /** The reader waiting for bytes: its `Effect.async` resume, and what it resumes with. */
@@ -143,6 +144,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
   private failure: ConnectionError | undefined = undefined
   // The operations an echo loop uses, made on first use and kept.
   private _read: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> | undefined = undefined
+  private _readWait: Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> | undefined = undefined
   private _writeAll:
     | ((chunks: Iterable<Uint8Array | string>) => Effect.Effect<void, ConnectionError>)
     | undefined = undefined
@@ -170,7 +172,8 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
 
   onData(chunk: Uint8Array): void {
     this.extra?.idle?.activity()
-    this.chunks.push(chunk)
+    if (this.chunks === undefined) this.chunks = [chunk]
+    else this.chunks.push(chunk)
     this.buffered += chunk.length
     // A waiting reader takes this chunk in a microtask, before the handle reads again: pausing
     // would only cost a pause and a resume per chunk, as one 64 KiB read reaches the mark alone.
@@ -191,7 +194,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     // Node's allowHalfOpen: false ends the writable side when the readable side ends, which is once
     // the reader is done with every byte the peer sent before its FIN (an echo still has them to
     // answer): now if nothing is left unread, else when the reader comes back for more (`ended`).
-    if (!this.options.allowHalfOpen && this.chunks.length === 0) this.startEnd()
+    if (!this.options.allowHalfOpen && this.chunks === undefined) this.startEnd()
   }
 
   onError(error: SocketError): void {
@@ -249,8 +252,8 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
 
   /** A read takes everything buffered at once: a chunk of chunks, and the handle resumes. */
   private take(): Chunk.Chunk<Uint8Array> {
-    const taken = this.chunks
-    this.chunks = []
+    const taken = this.chunks!
+    this.chunks = undefined
     this.buffered = 0
     if (this.readState === ReadState.Paused) {
       this.readState = ReadState.Flowing
@@ -278,23 +281,27 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     })
   }
 
+  private readNow(): Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> {
+    if (this.chunks !== undefined) return Effect.succeed(Option.some(this.take()))
+    if (this.failure !== undefined) return Effect.fail(this.failure)
+    if (this.readState === ReadState.Ended) {
+      this.ended()
+      return Effect.succeed(Option.none())
+    }
+    return this._readWait!
+  }
+
+  private waitToRead(resume: (effect: Effect.Effect<never, never>) => void): void {
+    this.readResume = resume
+    this.readWake = this._read as Effect.Effect<never, never>
+  }
+
   get read(): Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError> {
     if (this._read !== undefined) return this._read
-    type Read = Effect.Effect<Option.Option<Chunk.Chunk<Uint8Array>>, ConnectionError>
-    const read: Read = Effect.suspend(() => {
-      if (this.chunks.length > 0) return Effect.succeed(Option.some(this.take()))
-      if (this.failure !== undefined) return Effect.fail(this.failure)
-      if (this.readState === ReadState.Ended) {
-        this.ended()
-        return Effect.succeed(Option.none())
-      }
-      return wait
-    })
-    const wait: Read = Effect.async((resume) => {
-      this.readResume = resume as (effect: Effect.Effect<never, never>) => void
-      this.readWake = read as Effect.Effect<never, never>
-    })
-    return this._read = read
+    // Bound methods rather than closures: two objects kept per connection, not two closures and
+    // the context they share.
+    this._readWait = Effect.async(this.waitToRead.bind(this))
+    return this._read = Effect.suspend(this.readNow.bind(this))
   }
 
   get stream(): Stream.Stream<Uint8Array, ConnectionError> {
@@ -303,7 +310,7 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     // effect, and no Option is built and matched per chunk.
     const readLoop: Channel.Channel<Chunk.Chunk<Uint8Array>, unknown, ConnectionError, unknown, void, unknown> = Channel
       .suspend(() => {
-        if (this.chunks.length > 0) return Channel.zipRight(Channel.write(this.take()), readLoop)
+        if (this.chunks !== undefined) return Channel.zipRight(Channel.write(this.take()), readLoop)
         if (this.failure !== undefined) return Channel.fail(this.failure)
         if (this.readState === ReadState.Ended) {
           this.ended()
@@ -389,18 +396,22 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
     return Effect.void
   }
 
-  get writeAll(): (chunks: Iterable<Uint8Array | string>) => Effect.Effect<void, ConnectionError> {
-    return this._writeAll ??= (chunks) =>
-      Effect.suspend(() =>
-        this.writeFrom(
-          Array.isArray(chunks)
-            ? chunks
-            : Chunk.isChunk(chunks)
-            ? Chunk.toReadonlyArray(chunks as Chunk.Chunk<Uint8Array | string>)
-            : Array.from(chunks),
-          0
-        )
+  private writeAllOf(chunks: Iterable<Uint8Array | string>): Effect.Effect<void, ConnectionError> {
+    return Effect.suspend(() =>
+      this.writeFrom(
+        Array.isArray(chunks)
+          ? chunks
+          : Chunk.isChunk(chunks)
+          ? Chunk.toReadonlyArray(chunks as Chunk.Chunk<Uint8Array | string>)
+          : Array.from(chunks),
+        0
       )
+    )
+  }
+
+  get writeAll(): (chunks: Iterable<Uint8Array | string>) => Effect.Effect<void, ConnectionError> {
+    // Bound rather than a closure: one object kept per connection, not a closure and its context.
+    return this._writeAll ??= this.writeAllOf.bind(this)
   }
 
   get sink(): Sink.Sink<void, Uint8Array | string, never, ConnectionError> {
@@ -673,8 +684,8 @@ export class ConnectionImpl implements Connection.Connection, HandleEvents {
 
   /** STARTTLS: what arrived and was not read, taken out of the buffer (it goes to the handshake). @internal */
   takeUnread(): Array<Uint8Array> {
-    const taken = this.chunks
-    this.chunks = []
+    const taken = this.chunks ?? []
+    this.chunks = undefined
     this.buffered = 0
     if (this.readState === ReadState.Paused) this.readState = ReadState.Flowing
     return taken
