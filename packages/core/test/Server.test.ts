@@ -203,13 +203,15 @@ describe("Server over the runtime's sockets", () => {
     withLive(Effect.gen(function*() {
       class Greeting extends Context.Tag("Greeting")<Greeting, string>() {}
       const label = yield* FiberRef.make("default")
+      // A FiberRef with a fork of its own: every new fiber gets fork(value), a handler's too.
+      const generation = yield* FiberRef.make(0, { fork: (n) => n + 1 })
       const programScope = yield* Effect.scope
       let count = 0
       const server = yield* Server.serve({ host: "127.0.0.1" }, (conn) =>
         Effect.gen(function*() {
           const n = ++count
           const greeting = yield* Greeting
-          const seen = yield* FiberRef.get(label)
+          const seen = `${yield* FiberRef.get(label)}${yield* FiberRef.get(generation)}`
           const annotations = yield* Effect.logAnnotations
           // Set here, it stays here: the next handler still sees the program's value.
           yield* FiberRef.set(label, `handler ${n}`)
@@ -223,16 +225,17 @@ describe("Server over the runtime's sockets", () => {
         })).pipe(
           Effect.provideService(Greeting, "hello"),
           Effect.locally(label, "program"),
+          Effect.locally(generation, 1),
           Effect.annotateLogs("server", "annotated")
         )
       const port = portOf(server)
       assert.strictEqual(
         text(yield* exchange({ host: "127.0.0.1", port }, "")),
-        "hello program annotated own scope handler 1"
+        "hello program2 annotated own scope handler 1"
       )
       assert.strictEqual(
         text(yield* exchange({ host: "127.0.0.1", port }, "")),
-        "hello program annotated own scope handler 2"
+        "hello program2 annotated own scope handler 2"
       )
       assert.strictEqual(yield* FiberRef.get(label), "default")
     })))

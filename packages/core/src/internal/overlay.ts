@@ -9,7 +9,9 @@
  * `Map` first (`new Map(map)`), so the base is never written to.
  */
 import * as Context from "effect/Context"
+import * as Equal from "effect/Equal"
 import type * as FiberId from "effect/FiberId"
+import * as FiberIdModule from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import type * as Types from "effect/Types"
@@ -67,8 +69,33 @@ export const rootFiberRefs = (
   context: Context.Context<never>
 ): FiberRefs.FiberRefs =>
   FiberRefs.unsafeMake(
-    new OverlayMap(base.locals, FiberRef.currentContext, [[fiberId, context]] as const) as unknown as Map<
+    new OverlayMap(
+      // A FiberRef with a fork function of its own gives each new fiber a value of its own: those
+      // programs get the runtime's copy, as any forked fiber does.
+      forkKeepsValues(base) ? base.locals : FiberRefs.forkAs(base, fiberId).locals,
+      FiberRef.currentContext,
+      [[fiberId, context]] as const
+    ) as unknown as Map<
       FiberRef.FiberRef<any>,
       readonly [readonly [FiberId.Single, any], ...Array<readonly [FiberId.Single, any]>]
     >
   )
+
+/** Whether forking `base` leaves every value as it is: no FiberRef in it has a fork of its own. */
+const forkKeepsValues = (base: FiberRefs.FiberRefs): boolean => {
+  let keeps = keepsValues.get(base)
+  if (keeps === undefined) {
+    const forked = FiberRefs.forkAs(base, probeFiberId)
+    keeps = true
+    for (const fiberRef of base.locals.keys()) {
+      if (!Equal.equals(FiberRefs.getOrDefault(forked, fiberRef), FiberRefs.getOrDefault(base, fiberRef))) {
+        keeps = false
+        break
+      }
+    }
+    keepsValues.set(base, keeps)
+  }
+  return keeps
+}
+const keepsValues = new WeakMap<FiberRefs.FiberRefs, boolean>()
+const probeFiberId = FiberIdModule.runtime(-1, 0)
