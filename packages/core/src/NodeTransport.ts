@@ -239,6 +239,131 @@ class NodeHandle implements Handle, PendingConnect {
 
 const tcpPeer: Peer = { _tag: "Tcp" }
 
+/** A runtime stream handle as Node's server accepts it (libuv's `TCP` or `Pipe` wrap). */
+interface RuntimeStream {
+  readonly getsockname?: (out: { address?: string; family?: string; port?: number }) => number
+  readonly getpeername?: (out: { address?: string; family?: string; port?: number }) => number
+  readonly close: (callback?: () => void) => void
+}
+
+/** A runtime listening handle: what a `net.Server` keeps in `_handle`. */
+interface RuntimeServer {
+  onconnection: ((status: number, client: RuntimeStream | undefined) => void) | null
+}
+
+/**
+ * Whether a `net.Server`'s listening handle can be given an `onconnection` of ours: Node's can;
+ * Bun's server has no such handle, and Deno's emulation is left to its own `onconnection`.
+ */
+const hasRuntimeServerHandles = typeof process.versions.bun !== "string" &&
+  (globalThis as { readonly Deno?: unknown }).Deno === undefined
+
+const runtimeAddress = (
+  client: RuntimeStream,
+  read: "getsockname" | "getpeername"
+): SocketAddress.SocketAddress | undefined => {
+  const out: { address?: string; family?: string; port?: number } = {}
+  const call = client[read]
+  return typeof call === "function" && call.call(client, out) === 0
+    ? socketAddress(out.address, out.family, out.port)
+    : undefined
+}
+
+/**
+ * A connection Node's server accepted, for a consumer that takes its runtime handle at once
+ * (`ListenerEvents.detachesAtAccept`): no `net.Socket` is made for it, unless something besides
+ * `detach`, `destroy` and the addresses is asked of it, and then one is made as Node's server
+ * makes it.
+ */
+class AcceptedHandle implements Handle {
+  /** The runtime handle, until it is detached or closed. */
+  private client: RuntimeStream | undefined
+  private made: NodeHandle | undefined = undefined
+
+  constructor(client: RuntimeStream, private readonly endpoint: Peer) {
+    this.client = client
+  }
+
+  private get node(): NodeHandle {
+    if (this.made === undefined) {
+      const client = this.client
+      this.client = undefined
+      const socket = new net.Socket(
+        { handle: client, allowHalfOpen: true, pauseOnCreate: true, readable: true, writable: true } as
+          & net.SocketConstructorOpts
+          & { readonly pauseOnCreate: boolean }
+      )
+      this.made = new NodeHandle(socket, this.endpoint)
+    }
+    return this.made
+  }
+
+  detach(): unknown {
+    if (this.made !== undefined) return this.made.detach()
+    const client = this.client
+    this.client = undefined
+    return client
+  }
+  destroy(): void {
+    if (this.made !== undefined) return this.made.destroy()
+    this.client?.close()
+    this.client = undefined
+  }
+  localAddress(): SocketAddress.SocketAddress | string | undefined {
+    if (this.made !== undefined || this.client === undefined) return this.made?.localAddress()
+    return this.endpoint._tag === "Ipc" ? this.endpoint.path : runtimeAddress(this.client, "getsockname")
+  }
+  remoteAddress(): SocketAddress.SocketAddress | string | undefined {
+    if (this.made !== undefined || this.client === undefined) return this.made?.remoteAddress()
+    return this.endpoint._tag === "Ipc" ? this.endpoint.path : runtimeAddress(this.client, "getpeername")
+  }
+  listen(events: HandleEvents): void {
+    this.node.listen(events)
+  }
+  pause(): void {
+    this.node.pause()
+  }
+  resume(): void {
+    this.node.resume()
+  }
+  write(chunk: Uint8Array | string, callback?: (error?: SocketError) => void): boolean {
+    return this.node.write(chunk, callback)
+  }
+  end(callback: (error?: SocketError) => void): void {
+    this.node.end(callback)
+  }
+  reset(): void {
+    this.node.reset()
+  }
+  setNoDelay(noDelay: boolean): void {
+    this.node.setNoDelay(noDelay)
+  }
+  ref(): void {
+    this.node.ref()
+  }
+  unref(): void {
+    this.node.unref()
+  }
+  setKeepAlive(enable: boolean, initialDelay: number): void {
+    this.node.setKeepAlive(enable, initialDelay)
+  }
+  setTypeOfService(tos: number): Effect.Effect<void, SocketError> {
+    return this.node.setTypeOfService(tos)
+  }
+  getTypeOfService(): Effect.Effect<number, SocketError> {
+    return this.node.getTypeOfService()
+  }
+  bytesRead(): number {
+    return this.node.bytesRead()
+  }
+  bytesWritten(): number {
+    return this.node.bytesWritten()
+  }
+  bufferSize(): number {
+    return this.node.bufferSize()
+  }
+}
+
 const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => new NodeHandle(socket, endpoint)
 
 /** Waits for a connecting socket's outcome: a handle for the caller, or the attempt's error. */
@@ -374,6 +499,24 @@ const listen = (endpoint: ListenEndpoint) =>
           const first = current === undefined
           current = events
           if (!first) return
+          const runtimeServer = (server as unknown as { readonly _handle?: RuntimeServer | null })._handle
+          if (
+            events.detachesAtAccept === true && hasRuntimeServerHandles && runtimeServer != null &&
+            typeof runtimeServer.onconnection === "function"
+          ) {
+            // Node's own `onconnection` (lib/net.js) makes a net.Socket per connection and emits
+            // 'connection'; this one hands the accepted handle on as it is. Node's server has no
+            // limit or block list of its own here to apply (the consumer has them).
+            runtimeServer.onconnection = (status, client) => {
+              if (status < 0) {
+                const code = util.getSystemErrorName(status)
+                return current!.onError(toSocketError({ name: "Error", message: code, code, errno: status }, "accept"))
+              }
+              if (client !== undefined) current!.onConnection(new AcceptedHandle(client, peer))
+            }
+            server.on("error", (error: NodeError) => current!.onError(toSocketError({ ...error, syscall: "accept" })))
+            return
+          }
           server.on("connection", (socket: net.Socket) => {
             // The peer's address, read now and kept by the socket: once the peer resets the
             // connection the socket can no longer tell it, and a server reports it with every

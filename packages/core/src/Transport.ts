@@ -237,6 +237,14 @@ export interface ListenerEvents {
    * server reads the address only when asked.
    */
   readonly peerAtAccept?: boolean | undefined
+  /**
+   * Whether the consumer takes each accepted connection's runtime handle at once (`detach`), as
+   * `@netfx/compat`'s server does for its sockets. A transport that can then hands out the accepted
+   * runtime handle without a socket object made around it first (Node's server makes a `net.Socket`
+   * for every connection, which such a consumer would only throw away); anything else asked of the
+   * handle makes that socket then. `false` when not given.
+   */
+  readonly detachesAtAccept?: boolean | undefined
 }
 
 /**

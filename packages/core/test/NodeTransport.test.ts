@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { BlockList, Connection, Server, Transport } from "@netfx/core"
-import { Chunk, Deferred, Effect, Either, Exit, Fiber, Stream } from "effect"
+import { Chunk, Deferred, Effect, Either, Exit, Fiber, Queue, Stream } from "effect"
 import { spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
+import * as diagnostics from "node:diagnostics_channel"
 import * as net from "node:net"
 import { join } from "node:path"
 import {
@@ -352,6 +353,79 @@ describe("Connection over the runtime's sockets", () => {
       }))
       assert.strictEqual(yield* settledHandles, before, JSON.stringify(process.getActiveResourcesInfo()))
     }))
+
+  // Node publishes every net.Socket its server makes for a connection on this channel; Bun and
+  // Deno keep their own accept paths (the transport asks only Node's server for its handles).
+  it.live.runIf(typeof process.versions.bun !== "string" && !("Deno" in globalThis))(
+    "a listener told the consumer detaches at accept makes no socket for it, and is a full handle otherwise",
+    () =>
+      withLive(Effect.gen(function*() {
+        const transport = yield* Transport.Transport
+        let socketsMade = 0
+        const countSocket = () => socketsMade++
+        diagnostics.subscribe("net.server.socket", countSocket)
+        yield* Effect.addFinalizer(() => Effect.sync(() => diagnostics.unsubscribe("net.server.socket", countSocket)))
+        const listener = yield* transport.listen({
+          _tag: "Tcp",
+          host: "127.0.0.1",
+          port: 0,
+          backlog: 511,
+          ipv6Only: false,
+          reusePort: false,
+          exclusive: false
+        })
+        yield* Effect.addFinalizer(() => Effect.sync(() => listener.close()))
+        const accepted = yield* Queue.unbounded<Transport.Handle>()
+        listener.listen({
+          onConnection: (handle) => Queue.unsafeOffer(accepted, handle),
+          onError: () => {},
+          peerAtAccept: false,
+          detachesAtAccept: true
+        })
+        const port = (listener.address as { readonly port: number }).port
+        /** A client that reports what it read until the server closed the connection. */
+        const client = () => {
+          const socket = net.connect(port, "127.0.0.1")
+          let data = ""
+          socket.on("data", (chunk) => data += chunk)
+          const closed = Effect.async<string>((resume) => {
+            socket.on("error", () => {})
+            socket.on("close", () => resume(Effect.succeed(data)))
+          })
+          return { socket, closed }
+        }
+
+        // Detached at once, as compat does: the runtime handle, no socket made for it.
+        const first = client()
+        yield* Effect.addFinalizer(() => Effect.sync(() => first.socket.destroy()))
+        const handle = yield* Queue.take(accepted)
+        assert.strictEqual(String(handle.remoteAddress()), `127.0.0.1:${first.socket.localPort}`)
+        assert.strictEqual(String(handle.localAddress()), `127.0.0.1:${port}`)
+        const runtime = handle.detach!()
+        assert.isDefined(runtime)
+        handle.destroy() // the OS socket is the adopter's now: this closes nothing
+        const adopted = new net.Socket({ handle: runtime, readable: true, writable: true } as net.SocketConstructorOpts)
+        adopted.end("adopted")
+        assert.strictEqual(yield* first.closed, "adopted")
+        assert.strictEqual(socketsMade, 0)
+
+        // Used as a handle instead: a socket is made for it then, and it serves as any other.
+        const second = client()
+        yield* Effect.addFinalizer(() => Effect.sync(() => second.socket.destroy()))
+        const used = yield* Queue.take(accepted)
+        used.listen({ onData: () => {}, onEnd: () => {}, onError: () => {}, onDrain: () => {}, onClose: () => {} })
+        used.write("used")
+        yield* Effect.async<void>((resume) => used.end(() => resume(Effect.void)))
+        used.destroy()
+        assert.strictEqual(yield* second.closed, "used")
+
+        // Closed without being detached: the peer sees the connection close.
+        const third = client()
+        yield* Effect.addFinalizer(() => Effect.sync(() => third.socket.destroy()))
+        ;(yield* Queue.take(accepted)).destroy()
+        assert.strictEqual(yield* third.closed, "")
+      }))
+  )
 
   // Node's sockets read their peer with `_getpeername` (one getpeername call, then cached); other
   // runtimes have no such method to count.

@@ -321,7 +321,10 @@ export class Server extends EventEmitter {
       onConnection: (handle) => this.#onConnection(handle, pipe),
       onError: (error) => this.emit("error", errnoException(error.code, error.errno, "accept")),
       // Node's server reads a peer's address only when asked (a getpeername per connection saved).
-      peerAtAccept: false
+      peerAtAccept: false,
+      // Each accepted socket takes the runtime handle over at once: the transport need not make a
+      // socket of its own around it first.
+      detachesAtAccept: adoptable
     })
     process.nextTick(() => {
       if (this._handle !== null) this.emit("listening")
