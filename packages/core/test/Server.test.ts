@@ -243,8 +243,10 @@ describe("Server over the runtime's sockets", () => {
   it.live("what a handler writes at once reaches a peer that half-closed without sending anything", () =>
     withLive(Effect.gen(function*() {
       // A banner server: the peer's FIN may be there before the handler has run.
-      const server = yield* Server.serve({ host: "127.0.0.1" }, (conn) =>
-        conn.write("banner").pipe(Effect.zipRight(conn.end)))
+      const server = yield* Server.serve(
+        { host: "127.0.0.1" },
+        (conn) => conn.write("banner").pipe(Effect.zipRight(conn.end))
+      )
       const port = portOf(server)
       for (let i = 0; i < 5; i++) assert.strictEqual(text(yield* exchange({ host: "127.0.0.1", port }, "")), "banner")
     })))

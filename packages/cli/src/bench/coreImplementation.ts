@@ -5,7 +5,8 @@
  * The echo handler is the loop rather than `Stream.run(conn.stream, conn.sink)`: the same bytes and
  * backpressure, without Effect's stream machinery, which costs each connection a fiber, two scopes
  * and five channel executors of its own (~20 KB and ~300 µs of CPU per connection here, more than
- * all of netfx's own work). `NETFX_CORE_ECHO=stream` measures the `Stream.run` form instead.
+ * all of netfx's own work). `coreStream` is the same server with the `Stream.run` echo: the memory
+ * scenario measures both.
  */
 import * as Connection from "@netfx/core/Connection"
 import type { ConnectionError } from "@netfx/core/NetError"
@@ -137,7 +138,10 @@ const echoLoop = (conn: Connection.Connection): Effect.Effect<void, ConnectionEr
 
 const echoStream = (conn: Connection.Connection) => Stream.run(conn.stream, conn.sink)
 
-const coreListen = async (host = HOST): Promise<EchoServer> => {
+const coreListen = async (
+  host = HOST,
+  echo: (conn: Connection.Connection) => Effect.Effect<void, ConnectionError> = echoLoop
+): Promise<EchoServer> => {
   let errors = 0
   const scope = Effect.runSync(Scope.make())
   const server = await Server.serve(
@@ -150,7 +154,7 @@ const coreListen = async (host = HOST): Promise<EchoServer> => {
         if (event._tag !== "Drop" && event._tag !== "Shutdown") errors++
       }
     },
-    process.env.NETFX_CORE_ECHO === "stream" ? echoStream : echoLoop
+    echo
   ).pipe(Effect.provide(NodeTransport.layer), Scope.extend(scope), Effect.runPromise)
   if (typeof server.address === "string") throw new Error("@netfx/core: a TCP server has a port")
   return {
@@ -161,4 +165,7 @@ const coreListen = async (host = HOST): Promise<EchoServer> => {
   }
 }
 
-export const core: Implementations = { ...coreClient, listen: coreListen }
+export const core: Implementations = { ...coreClient, listen: (host) => coreListen(host) }
+
+/** The core with the echo its docs show first, `Stream.run(conn.stream, conn.sink)`. */
+export const coreStream: Implementations = { ...coreClient, listen: (host) => coreListen(host, echoStream) }

@@ -6,7 +6,8 @@
  *   the module: `socket.write` with its return value for backpressure, `'data'` events to read,
  *   `socket.pipe(socket)` to echo.
  * - @netfx/core: `Connection.connect`, `conn.write` (waits for drain), `conn.stream` / `conn.read`;
- *   `Server.serve` with a `conn.read` / `conn.writeAll` loop to echo (`NETFX_CORE_ECHO=stream`: `Stream.run`).
+ *   `Server.serve` with a `conn.read` / `conn.writeAll` loop to echo; `@netfx/core Stream.run`, the
+ *   same with `Stream.run(conn.stream, conn.sink)`, in the memory scenario.
  * - NodeSocket (@effect/platform-node): `NodeSocket.makeNet`, `socket.writer` (each write waits for
  *   its callback), `socket.run(handler)`; `NodeSocketServer.make` with `socket.run(write)` to echo.
  *
@@ -26,6 +27,8 @@ export const load = async (impl: Implementation): Promise<Implementations> => {
     }
     case "@netfx/core":
       return (await import("./coreImplementation.js")).core
+    case "@netfx/core Stream.run":
+      return (await import("./coreImplementation.js")).coreStream
     case "NodeSocket":
       return (await import("./platformImplementation.js")).platform
   }

@@ -37,9 +37,9 @@
  * How each implementation is written (see `implementations.ts`): node:net with `write`'s return value
  * and `'data'` events; @netfx/compat is that very code given `@netfx/compat` instead of `node:net`
  * as its module; @netfx/core with `Connection.connect`, `conn.write`, `conn.stream` / `conn.read`
- * and `Server.serve` with a `conn.read` / `conn.writeAll` loop (`NETFX_CORE_ECHO=stream` measures
- * `Stream.run(conn.stream, conn.sink)` instead); NodeSocket with `socket.writer`
- * and `socket.run`.
+ * and `Server.serve` with a `conn.read` / `conn.writeAll` loop (and, in the memory scenario, a row
+ * `@netfx/core Stream.run` with `Stream.run(conn.stream, conn.sink)`); NodeSocket with
+ * `socket.writer` and `socket.run`.
  *
  * Rounds: after 2 warm-up rounds of each implementation (Effect's runtime takes longer than a few
  * callbacks to be optimised; 1 for connections, whose rounds are thousands of connections), 5

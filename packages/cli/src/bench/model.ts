@@ -4,7 +4,7 @@
  */
 import * as Schema from "effect/Schema"
 import type { Mode } from "./children.js"
-import { type Implementation, implementations } from "./protocol.js"
+import { type Implementation, tableOrder } from "./protocol.js"
 
 /**
  * @since 0.1.0
@@ -129,7 +129,7 @@ export const JsonRow = Schema.Struct({
   title: Schema.String,
   /** Which side is the implementation: `client`, `server`, or `in process` (blocklist). */
   side: Schema.Literal("client", "server", "in process"),
-  implementation: Schema.Literal(...implementations),
+  implementation: Schema.Literal(...tableOrder),
   /** The quantity, with its unit: `MiB/s each way`, `client CPU µs/conn`, `heap B/conn`, ... */
   unit: Schema.String,
   better: Schema.Literal("higher", "lower"),

@@ -4,9 +4,9 @@
  * measurements into rows with their ratios against node:net and their targets.
  */
 import type { BenchOptions, Row } from "./model.js"
-import type { Implementation } from "./protocol.js"
+import { coreStreamEcho, type Implementation } from "./protocol.js"
 
-const netfx: ReadonlySet<Implementation> = new Set(["@netfx/compat", "@netfx/core"])
+const netfx: ReadonlySet<Implementation> = new Set(["@netfx/compat", "@netfx/core", coreStreamEcho])
 
 export const median = (values: ReadonlyArray<number>) => {
   const sorted = values.slice().sort((a, b) => a - b)
@@ -22,6 +22,8 @@ export interface Metric<M> {
   readonly unit: string
   readonly better: "higher" | "lower"
   readonly target?: number | undefined
+  /** Targets of their own for some implementations, in place of `target`. */
+  readonly targets?: Partial<Record<Implementation, number>> | undefined
   /** Why this quantity is not reported in this run (its rows get the reason instead of a median). */
   readonly notMeasured?: string | undefined
 }
@@ -110,7 +112,7 @@ export const runPlan = async <M>(plan: Plan<M>, onProgress: BenchOptions["onProg
         values,
         median: values.length > 0 ? median(values) : undefined,
         error: error ?? (values.length === 0 ? "no round was measured" : undefined),
-        targetRatio: metric.target
+        targetRatio: metric.targets?.[impl] ?? metric.target
       }
     })
   )

@@ -4,20 +4,37 @@
  */
 import type { TlsRequest } from "./tls.js"
 
-/** The implementations the suite compares, in the order of the table. */
-export type Implementation = "node:net" | "@netfx/compat" | "@netfx/core" | "NodeSocket"
+/** The implementations the suite compares. */
+export type Implementation = "node:net" | "@netfx/compat" | "@netfx/core" | typeof coreStreamEcho | "NodeSocket"
 
 /**
- * `NodeSocket` is `@effect/platform-node`: `NodeSocket.makeNet` as a client, `NodeSocketServer.make`
- * as a server, the Effect alternative a user would pick instead of netfx.
+ * The implementations every scenario compares. `NodeSocket` is `@effect/platform-node`:
+ * `NodeSocket.makeNet` as a client, `NodeSocketServer.make` as a server, the Effect alternative a
+ * user would pick instead of netfx.
  */
 export const implementations: ReadonlyArray<Implementation> = ["node:net", "@netfx/compat", "@netfx/core", "NodeSocket"]
+
+/**
+ * `@netfx/core`'s server with the echo the docs show first, `Stream.run(conn.stream, conn.sink)`,
+ * where `@netfx/core`'s rows run a `conn.read` / `conn.writeAll` loop: a row of its own where what a
+ * connection holds is measured (memory), so that what the idiomatic form costs stays in sight.
+ */
+export const coreStreamEcho = "@netfx/core Stream.run"
+
+/** Every implementation, in the order of the tables. */
+export const tableOrder: ReadonlyArray<Implementation> = [
+  "node:net",
+  "@netfx/compat",
+  "@netfx/core",
+  coreStreamEcho,
+  "NodeSocket"
+]
 
 /** Loopback only: the suite never dials or binds any other address. */
 export const HOST = "127.0.0.1"
 
 /** The ways a BlockList can be checked (NodeSocket has none). */
-export type BlockListImplementation = Exclude<Implementation, "NodeSocket">
+export type BlockListImplementation = Exclude<Implementation, "NodeSocket" | typeof coreStreamEcho>
 
 export type Request =
   /** Starts this worker's echo server (one per worker) with `impl`, on `host` (default 127.0.0.1). */

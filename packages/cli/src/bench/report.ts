@@ -7,7 +7,7 @@
  * implementations that have no result, as numbered notes. Notes are wrapped to the same width.
  */
 import { type BenchJson, jsonSchemaVersion, type Row, type SuiteResult } from "./model.js"
-import { implementations } from "./protocol.js"
+import { tableOrder } from "./protocol.js"
 
 /** The width every line of the table fits in. */
 export const WIDTH = 100
@@ -38,11 +38,18 @@ export const wrap = (text: string, width: number, first = "", rest = first): Arr
   return lines
 }
 
-const targetText = (row: Row) => {
-  if (row.target === undefined) return undefined
-  const sign = row.better === "higher" ? "≥" : "≤"
-  const ahead = row.target.aheadOfNodeSocket ? " and ahead of NodeSocket" : ""
-  return `${row.unit} ${sign} ${row.target.ratio.toFixed(2)}x node:net${ahead}`
+/** A quantity's target (its first netfx row's), and those of rows whose target is their own. */
+const targetText = (rows: ReadonlyArray<Row>) => {
+  const first = rows.find((row) => row.target !== undefined)
+  if (first === undefined) return undefined
+  const sign = first.better === "higher" ? "≥" : "≤"
+  const ahead = first.target!.aheadOfNodeSocket ? " and ahead of NodeSocket" : ""
+  const own = rows
+    .filter((row) => row.target !== undefined && row.target.ratio !== first.target!.ratio)
+    .map((row) => `${row.implementation} ${sign} ${row.target!.ratio.toFixed(2)}x`)
+  return `${first.unit} ${sign} ${first.target!.ratio.toFixed(2)}x node:net${
+    own.length === 0 ? "" : ` (${own.join(", ")})`
+  }${ahead}`
 }
 
 /** The ratio, and for a row with a target whether it is met: `0.91x yes`, `0.64x no`, `0.33x no (NS)`. */
@@ -104,12 +111,11 @@ const table = (header: ReadonlyArray<string>, lines: ReadonlyArray<ReadonlyArray
 const groupLines = (group: Group, errors: Array<string>): Array<string> => {
   const sideText = group.side === "in process" ? "in one process" : `${group.side} side`
   const targets = group.units.flatMap((unit) => {
-    const row = group.rows.find((row) => row.unit === unit && row.target !== undefined)
-    const text = row === undefined ? undefined : targetText(row)
+    const text = targetText(group.rows.filter((row) => row.unit === unit))
     return text === undefined ? [] : [text]
   })
   const header = ["implementation", ...group.units.flatMap((unit) => [unit, "vs node:net"])]
-  const lines = implementations.flatMap((impl) => {
+  const lines = tableOrder.flatMap((impl) => {
     const rows = group.units.map((unit) => group.rows.find((row) => row.unit === unit && row.implementation === impl))
     if (rows.every((row) => row === undefined)) return []
     return [[

@@ -75,10 +75,7 @@ export const rootFiberRefs = (
       forkKeepsValues(base) ? base.locals : FiberRefs.forkAs(base, fiberId).locals,
       FiberRef.currentContext,
       [[fiberId, context]] as const
-    ) as unknown as Map<
-      FiberRef.FiberRef<any>,
-      readonly [readonly [FiberId.Single, any], ...Array<readonly [FiberId.Single, any]>]
-    >
+    ) as unknown as Parameters<typeof FiberRefs.unsafeMake>[0]
   )
 
 /** Whether forking `base` leaves every value as it is: no FiberRef in it has a fork of its own. */
