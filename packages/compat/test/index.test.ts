@@ -35,6 +35,33 @@ describe("@netfx/compat", () => {
     assert.strictEqual(net.createConnection, net.connect)
   })
 
+  it("makes Socket and Server with new, without new, and through subclasses", () => {
+    const made = [
+      new compat.Socket(),
+      (compat.Socket as unknown as () => nodeNet.Socket)(),
+      Reflect.construct(compat.Socket, [], compat.Socket) as nodeNet.Socket
+    ]
+    for (const socket of made) {
+      assert.instanceOf(socket, compat.Socket)
+      // On Bun compat's socket is a stream.Duplex of its own (see the README's departures).
+      if (typeof process.versions.bun !== "string") assert.instanceOf(socket, nodeNetModule.Socket)
+      assert.strictEqual(Object.getPrototypeOf(socket), compat.Socket.prototype)
+      socket.destroy()
+    }
+    class Mine extends compat.Socket {
+      readonly mine = true
+    }
+    const mine = new Mine()
+    assert.instanceOf(mine, Mine)
+    assert.instanceOf(mine, compat.Socket)
+    assert.isTrue(mine.mine)
+    mine.destroy()
+    class MyServer extends compat.Server {}
+    const servers = [new compat.Server(), (compat.Server as unknown as () => nodeNet.Server)(), new MyServer()]
+    for (const server of servers) assert.instanceOf(server, compat.Server)
+    assert.instanceOf(servers[2], MyServer)
+  })
+
   it("has types that fit @types/node's node:net", () => {
     expectTypeOf<IPVersion>().toEqualTypeOf<nodeNet.IPVersion>()
     expectTypeOf<SocketAddressInitOptions>().toMatchTypeOf<nodeNet.SocketAddressInitOptions>()

@@ -69,8 +69,17 @@ const socketAddress = (
 type Peer = { readonly _tag: "Tcp" } | { readonly _tag: "Ipc"; readonly path: string }
 
 const kHandle = Symbol("netfx.handle")
+const kReleased = Symbol("netfx.released")
 const kConnecting = Symbol("netfx.connecting")
-type HandledSocket = net.Socket & { [kHandle]?: NodeHandle; [kConnecting]?: Connecting | undefined }
+const kCarrier = Symbol("netfx.carrier")
+type HandledSocket = net.Socket & {
+  [kHandle]?: NodeHandle
+  [kConnecting]?: Connecting | undefined
+  /** Set on the sockets `connect` makes: once their handle is detached, they can connect again. */
+  [kCarrier]?: boolean
+  /** Detached while it told its 'connect' (see `onConnected`). */
+  [kReleased]?: boolean
+}
 
 function onData(this: HandledSocket, chunk: Uint8Array) {
   this[kHandle]!.events!.onData(chunk)
@@ -145,10 +154,13 @@ class NodeHandle implements Handle, PendingConnect {
     if (this.socket.writableFinished) return callback()
     this.socket.end(() => callback())
   }
+  /** Set once `detach` gave the runtime handle away: the socket may connect another attempt since. */
+  detached = false
   destroy(): void {
-    this.socket.destroy()
+    if (!this.detached) this.socket.destroy()
   }
   reset(): void {
+    if (this.detached) return
     const socket = this.socket
     // resetAndDestroy fails (EINVAL) while an end() is still being flushed, and the socket then
     // never closes; a plain destroy is all that is left to do there.
@@ -200,7 +212,7 @@ class NodeHandle implements Handle, PendingConnect {
   }
   /** An attempt in progress abandoned: its socket is closed. */
   cancel(): void {
-    this.socket.destroy()
+    if (!this.detached) this.socket.destroy()
   }
   bytesRead(): number {
     return this.socket.bytesRead
@@ -230,9 +242,8 @@ class NodeHandle implements Handle, PendingConnect {
     // keeps a handle of another kind, which nothing else could drive.
     if (this.events !== undefined || handle == null || typeof handle.readStart !== "function") return undefined
     socket._handle = null
-    // The runtime socket, now without a handle, closes without touching the OS socket (and a
-    // server's count of its connections goes down as for any closed socket).
-    socket.destroy()
+    this.detached = true
+    release(socket)
     return handle
   }
 }
@@ -366,6 +377,33 @@ class AcceptedHandle implements Handle {
 
 const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => new NodeHandle(socket, endpoint)
 
+/**
+ * Sockets that connected an attempt and gave their handle away (`detach`), kept to connect the
+ * next attempts: a socket costs more to make (its stream states, its listeners) and to close than
+ * to connect again, and an adapter that takes every handle over (`@netfx/compat`) would otherwise
+ * make and close one per connect. At most `MAX_IDLE_CARRIERS`; the rest are closed.
+ */
+const idleCarriers: Array<HandledSocket> = []
+const MAX_IDLE_CARRIERS = 64
+/** The socket whose 'connect' is being told (see `onConnected`). */
+let announcing: HandledSocket | undefined = undefined
+
+/**
+ * A socket whose handle was detached: kept to connect again when it is a carrier `connect` made
+ * (accepted sockets are a server's, which counts them until they close), closed otherwise. The
+ * runtime socket, without a handle, closes without touching the OS socket.
+ */
+const release = (socket: HandledSocket): void => {
+  if (socket[kCarrier] !== true || socket.destroyed || idleCarriers.length >= MAX_IDLE_CARRIERS) {
+    socket.destroy()
+  } else if (socket === announcing) {
+    // The runtime is still in its own 'connect' code for this socket: kept once that is over.
+    socket[kReleased] = true
+  } else {
+    idleCarriers.push(socket)
+  }
+}
+
 /** Waits for a connecting socket's outcome: a handle for the caller, or the attempt's error. */
 class Connecting {
   constructor(readonly handle: NodeHandle, readonly callbacks: ConnectCallbacks) {}
@@ -383,19 +421,36 @@ function onConnected(this: HandledSocket) {
   const connecting = this[kConnecting]!
   this[kConnecting] = undefined
   this.off("error", onConnectingError)
-  connecting.callbacks.onConnect(connecting.handle)
+  const outer = announcing
+  announcing = connecting.handle.socket
+  try {
+    connecting.callbacks.onConnect(connecting.handle)
+  } finally {
+    announcing = outer
+  }
+  if (this[kReleased] === true) {
+    this[kReleased] = false
+    release(this)
+  }
 }
 
 const connect = (endpoint: Endpoint, callbacks: ConnectCallbacks): PendingConnect => {
-  // allowHalfOpen: the Connection decides what a peer's FIN does to our side.
-  const socket = new net.Socket({ allowHalfOpen: true }) as HandledSocket
+  let socket = idleCarriers.pop()
+  if (socket === undefined) {
+    // allowHalfOpen: the Connection decides what a peer's FIN does to our side.
+    socket = new net.Socket({ allowHalfOpen: true }) as HandledSocket
+    socket[kCarrier] = true
+    // Reads wait for the Connection's consumer: nothing flows before `listen`.
+    socket.pause()
+  } else {
+    // Connected before, and still paused: only the peer's name it may have cached goes.
+    ;(socket as unknown as { _peername: unknown })._peername = null
+  }
   const handle = new NodeHandle(socket, endpoint._tag === "Ipc" ? { _tag: "Ipc", path: endpoint.path } : tcpPeer)
   socket[kConnecting] = new Connecting(handle, callbacks)
   // Listeners shared by every socket, which find their attempt on the socket.
   socket.once("error", onConnectingError)
   socket.once("connect", onConnected)
-  // Reads wait for the Connection's consumer: nothing flows before `listen`.
-  socket.pause()
   if (endpoint._tag === "Ipc") {
     socket.connect({ path: endpoint.path })
   } else {

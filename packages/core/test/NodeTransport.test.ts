@@ -331,6 +331,51 @@ describe("Connection over the runtime's sockets", () => {
       else assert.strictEqual((withOption.left as { code?: string }).code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM")
     })))
 
+  // Bun's sockets keep a handle of another kind, which `detach` does not give away.
+  it.live.runIf(typeof process.versions.bun !== "string")(
+    "a detached handle stays closed while its socket connects the next attempt",
+    () =>
+      withLive(Effect.gen(function*() {
+        const srv = yield* nodeServer({ host: "127.0.0.1" }, nodeEcho)
+        const transport = yield* Transport.Transport
+        const start = () =>
+          Effect.runPromise(Effect.async<Transport.Handle, unknown>((resume) => {
+            const pending = transport.connect({ _tag: "Tcp", address: "127.0.0.1", port: srv.port, family: 4 }, {
+              onConnect: (handle) => resume(Effect.succeed(handle)),
+              onError: (error) => resume(Effect.fail(error))
+            })
+            return Effect.sync(() => pending.cancel())
+          }))
+        // The runtime handle taken over by a socket of its own, as @netfx/compat's socket does.
+        const adopt = (handle: Transport.Handle) =>
+          new net.Socket({ handle: handle.detach!(), readable: true, writable: true } as net.SocketConstructorOpts)
+        const echo = (socket: net.Socket, message: string) =>
+          Effect.async<string>((resume) => {
+            socket.once("data", (data) => resume(Effect.succeed(data.toString())))
+            socket.write(message)
+          })
+        const first = yield* Effect.promise(start)
+        const one = adopt(first)
+        yield* Effect.addFinalizer(() => Effect.sync(() => one.destroy()))
+        const connecting = start()
+        // The first handle is closed since it was detached: closing it again touches no socket,
+        // though its runtime socket now connects the second attempt.
+        first.destroy()
+        ;(first as unknown as { cancel: () => void }).cancel()
+        first.reset()
+        const second = yield* Effect.promise(() => connecting)
+        assert.strictEqual(
+          (second as unknown as { socket: unknown }).socket,
+          (first as unknown as { socket: unknown }).socket,
+          "the second attempt reuses the first one's runtime socket"
+        )
+        const two = adopt(second)
+        yield* Effect.addFinalizer(() => Effect.sync(() => two.destroy()))
+        assert.strictEqual(yield* echo(one, "one"), "one")
+        assert.strictEqual(yield* echo(two, "two"), "two")
+      }))
+  )
+
   it.live("leaves no socket open: after use, after a refused attempt, after an interrupted write", () =>
     Effect.gen(function*() {
       const before = yield* settledHandles
