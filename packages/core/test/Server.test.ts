@@ -213,8 +213,10 @@ describe("Server over the runtime's sockets", () => {
           const greeting = yield* Greeting
           const seen = `${yield* FiberRef.get(label)}${yield* FiberRef.get(generation)}`
           const annotations = yield* Effect.logAnnotations
-          // Set here, it stays here: the next handler still sees the program's value.
-          yield* FiberRef.set(label, `handler ${n}`)
+          // Set here, it stays here: the next handler still sees the program's value. Set by a
+          // child the handler joins, it comes back to the handler, as joining does.
+          const child = yield* Effect.fork(FiberRef.set(label, `handler ${n}`))
+          yield* Fiber.join(child)
           const scope = yield* Effect.scope
           yield* conn.write(
             `${greeting} ${seen} ${HashMap.get(annotations, "server").pipe(Option.getOrElse(() => "none"))} ${
