@@ -21,6 +21,21 @@ import {
 // Real sockets on this machine only: 127.0.0.1, ::1 and Unix sockets in a temporary directory. The
 // peer is a plain node:net server, the reference the core must interoperate with. The tests run on
 // the real clock (it.live) because the sockets do; none of them waits for time to pass.
+/** A transport's listener on 127.0.0.1, a free port, closed with the test's scope. */
+const loopbackListener = (transport: Transport.Transport["Type"]) =>
+  Effect.acquireRelease(
+    transport.listen({
+      _tag: "Tcp",
+      host: "127.0.0.1",
+      port: 0,
+      backlog: 511,
+      ipv6Only: false,
+      reusePort: false,
+      exclusive: false
+    }),
+    (listener) => Effect.sync(() => listener.close())
+  )
+
 const roundTrip = (options: Connection.ConnectOptions) =>
   Effect.gen(function*() {
     const conn = yield* Connection.connect(options)
@@ -410,16 +425,7 @@ describe("Connection over the runtime's sockets", () => {
         const countSocket = () => socketsMade++
         diagnostics.subscribe("net.server.socket", countSocket)
         yield* Effect.addFinalizer(() => Effect.sync(() => diagnostics.unsubscribe("net.server.socket", countSocket)))
-        const listener = yield* transport.listen({
-          _tag: "Tcp",
-          host: "127.0.0.1",
-          port: 0,
-          backlog: 511,
-          ipv6Only: false,
-          reusePort: false,
-          exclusive: false
-        })
-        yield* Effect.addFinalizer(() => Effect.sync(() => listener.close()))
+        const listener = yield* loopbackListener(transport)
         const accepted = yield* Queue.unbounded<Transport.Handle>()
         listener.listen({
           onConnection: (handle) => Queue.unsafeOffer(accepted, handle),
@@ -489,16 +495,7 @@ describe("Connection over the runtime's sockets", () => {
         yield* Effect.addFinalizer(() => Effect.sync(() => prototype._getpeername = getpeername!))
         const acceptOne = (peerAtAccept: boolean | undefined) =>
           Effect.gen(function*() {
-            const listener = yield* transport.listen({
-              _tag: "Tcp",
-              host: "127.0.0.1",
-              port: 0,
-              backlog: 511,
-              ipv6Only: false,
-              reusePort: false,
-              exclusive: false
-            })
-            yield* Effect.addFinalizer(() => Effect.sync(() => listener.close()))
+            const listener = yield* loopbackListener(transport)
             const accepted = yield* Deferred.make<Transport.Handle>()
             listener.listen({
               onConnection: (handle) => Deferred.unsafeDone(accepted, Exit.succeed(handle)),
