@@ -554,6 +554,7 @@ const listen = (endpoint: ListenEndpoint) =>
           const first = current === undefined
           current = events
           if (!first) return
+          server.on("error", (error: NodeError) => current!.onError(toSocketError({ ...error, syscall: "accept" })))
           const runtimeServer = (server as unknown as { readonly _handle?: RuntimeServer | null })._handle
           if (
             events.detachesAtAccept === true && hasRuntimeServerHandles && runtimeServer != null &&
@@ -569,7 +570,6 @@ const listen = (endpoint: ListenEndpoint) =>
               }
               if (client !== undefined) current!.onConnection(new AcceptedHandle(client, peer))
             }
-            server.on("error", (error: NodeError) => current!.onError(toSocketError({ ...error, syscall: "accept" })))
             return
           }
           server.on("connection", (socket: net.Socket) => {
@@ -579,7 +579,6 @@ const listen = (endpoint: ListenEndpoint) =>
             if (peer._tag === "Tcp" && current!.peerAtAccept !== false) void socket.remoteAddress
             current!.onConnection(makeHandle(socket, peer))
           })
-          server.on("error", (error: NodeError) => current!.onError(toSocketError({ ...error, syscall: "accept" })))
         },
         close: () => {
           if (server.listening) server.close()

@@ -57,6 +57,30 @@ export const addService = <Services, I, S>(
   Context.unsafeMake(new OverlayMap(base.unsafeMap, tag.key, service) as unknown as Map<string, unknown>)
 
 /**
+ * What every handler fiber of one program starts from: the program's FiberRefs, and whether forking
+ * them changes no value (no FiberRef in them has a fork of its own), found once.
+ * @internal
+ */
+export interface RootBase {
+  readonly fiberRefs: FiberRefs.FiberRefs
+  readonly forkKeepsValues: boolean
+}
+
+/** @internal */
+export const rootBase = (fiberRefs: FiberRefs.FiberRefs): RootBase => {
+  const forked = FiberRefs.forkAs(fiberRefs, probeFiberId)
+  let forkKeepsValues = true
+  for (const fiberRef of fiberRefs.locals.keys()) {
+    if (!Equal.equals(FiberRefs.getOrDefault(forked, fiberRef), FiberRefs.getOrDefault(fiberRefs, fiberRef))) {
+      forkKeepsValues = false
+      break
+    }
+  }
+  return { fiberRefs, forkKeepsValues }
+}
+const probeFiberId = FiberIdModule.runtime(-1, 0)
+
+/**
  * The FiberRefs of a new root fiber `fiberId` that runs with `context`: `base`'s, with the context
  * its own. Its stack of contexts is one entry deep: a root fiber is never joined, and joining is
  * what the earlier entries are for. The runtime's own fork (`Runtime.runFork`) copies every entry
@@ -64,7 +88,7 @@ export const addService = <Services, I, S>(
  * @internal
  */
 export const rootFiberRefs = (
-  base: FiberRefs.FiberRefs,
+  base: RootBase,
   fiberId: FiberId.Single,
   context: Context.Context<never>
 ): FiberRefs.FiberRefs =>
@@ -72,27 +96,8 @@ export const rootFiberRefs = (
     new OverlayMap(
       // A FiberRef with a fork function of its own gives each new fiber a value of its own: those
       // programs get the runtime's copy, as any forked fiber does.
-      forkKeepsValues(base) ? base.locals : FiberRefs.forkAs(base, fiberId).locals,
+      base.forkKeepsValues ? base.fiberRefs.locals : FiberRefs.forkAs(base.fiberRefs, fiberId).locals,
       FiberRef.currentContext,
       [[fiberId, context]] as const
     ) as unknown as Parameters<typeof FiberRefs.unsafeMake>[0]
   )
-
-/** Whether forking `base` leaves every value as it is: no FiberRef in it has a fork of its own. */
-const forkKeepsValues = (base: FiberRefs.FiberRefs): boolean => {
-  let keeps = keepsValues.get(base)
-  if (keeps === undefined) {
-    const forked = FiberRefs.forkAs(base, probeFiberId)
-    keeps = true
-    for (const fiberRef of base.locals.keys()) {
-      if (!Equal.equals(FiberRefs.getOrDefault(forked, fiberRef), FiberRefs.getOrDefault(base, fiberRef))) {
-        keeps = false
-        break
-      }
-    }
-    keepsValues.set(base, keeps)
-  }
-  return keeps
-}
-const keepsValues = new WeakMap<FiberRefs.FiberRefs, boolean>()
-const probeFiberId = FiberIdModule.runtime(-1, 0)

@@ -77,23 +77,23 @@ const release = (conn: connection.ConnectionImpl) => conn.unsafeRelease()
 const reset = (conn: connection.ConnectionImpl) => conn.unsafeReset()
 
 /**
- * The FiberRefs a handler fiber starts from: the program's, with the I/O scheduler set once. A
- * scheduler given to `runFork` instead is one more entry in every handler fiber's own FiberRefs,
- * kept for its whole life; set here, every handler shares it.
+ * What a handler fiber starts from, made once per program's FiberRefs: those FiberRefs with the I/O
+ * scheduler set. A scheduler given to `runFork` instead is one more entry in every handler fiber's
+ * own FiberRefs, kept for its whole life; set here, every handler shares it.
  */
-const withIoScheduler = (fiberRefs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
-  let updated = ioFiberRefs.get(fiberRefs)
-  if (updated === undefined) {
-    updated = FiberRefs.updateAs(fiberRefs, {
+const handlerBase = (fiberRefs: FiberRefs.FiberRefs): overlay.RootBase => {
+  let base = handlerBases.get(fiberRefs)
+  if (base === undefined) {
+    base = overlay.rootBase(FiberRefs.updateAs(fiberRefs, {
       fiberId: FiberId.none,
       fiberRef: FiberRef.currentScheduler,
       value: ioScheduler.scheduler
-    })
-    ioFiberRefs.set(fiberRefs, updated)
+    }))
+    handlerBases.set(fiberRefs, base)
   }
-  return updated
+  return base
 }
-const ioFiberRefs = new WeakMap<FiberRefs.FiberRefs, FiberRefs.FiberRefs>()
+const handlerBases = new WeakMap<FiberRefs.FiberRefs, overlay.RootBase>()
 const noFiberRefs = FiberRefs.empty()
 
 /** @internal */
@@ -185,7 +185,7 @@ export class ServerImpl<Address extends SocketAddress | string> implements Serve
     finishes: boolean
   ): Fiber.RuntimeFiber<void, unknown> {
     const context = overlay.addService(runtime.context, Scope.Scope, conn.scope)
-    const base = withIoScheduler(runtime.fiberRefs)
+    const base = handlerBase(runtime.fiberRefs)
     // The runtime given to runFork has no FiberRefs of its own (nothing to copy); `updateRefs`
     // hands the fiber its own, made without a copy.
     const fiber = Runtime.runFork(
