@@ -250,17 +250,44 @@ class NodeHandle implements Handle, PendingConnect {
 
 const tcpPeer: Peer = { _tag: "Tcp" }
 
-/** A runtime stream handle as Node's server accepts it (libuv's `TCP` or `Pipe` wrap). */
-interface RuntimeStream {
+/**
+ * A connected stream handle of the runtime's own, as its server accepts it (libuv's `TCP` or
+ * `Pipe` wrap): what `Handle.detach` gives away, and what a `node:net` socket can take over.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RuntimeStreamHandle {
   readonly getsockname?: (out: { address?: string; family?: string; port?: number }) => number
   readonly getpeername?: (out: { address?: string; family?: string; port?: number }) => number
   readonly close: (callback?: () => void) => void
 }
 
-/** A runtime listening handle: what a `net.Server` keeps in `_handle`. */
-interface RuntimeServer {
-  onconnection: ((status: number, client: RuntimeStream | undefined) => void) | null
+/**
+ * A listening handle of the runtime's own (libuv's `TCP` or `Pipe` wrap): what a `node:net` server
+ * keeps in `_handle`, and what `unsafeListenOn` takes over.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RuntimeListenHandle {
+  onconnection: ((status: number, client: RuntimeStreamHandle | undefined) => void) | null
+  readonly listen: (backlog: number) => number
+  readonly getsockname?: (out: { address?: string; family?: string; port?: number }) => number
+  readonly close: (callback?: () => void) => void
+  readonly ref?: () => void
+  readonly unref?: () => void
 }
+
+/**
+ * Whether `u` is a listening handle of the runtime's own (`RuntimeListenHandle`).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isRuntimeListenHandle = (u: unknown): u is RuntimeListenHandle =>
+  typeof u === "object" && u !== null && "onconnection" in u &&
+  typeof (u as RuntimeListenHandle).listen === "function" && typeof (u as RuntimeListenHandle).close === "function"
 
 /**
  * Whether a `net.Server`'s listening handle can be given an `onconnection` of ours: Node's can;
@@ -270,11 +297,11 @@ const hasRuntimeServerHandles = typeof process.versions.bun !== "string" &&
   (globalThis as { readonly Deno?: unknown }).Deno === undefined
 
 const runtimeAddress = (
-  client: RuntimeStream,
+  client: RuntimeStreamHandle | RuntimeListenHandle,
   read: "getsockname" | "getpeername"
 ): SocketAddress.SocketAddress | undefined => {
   const out: { address?: string; family?: string; port?: number } = {}
-  const call = client[read]
+  const call = (client as RuntimeStreamHandle)[read]
   return typeof call === "function" && call.call(client, out) === 0
     ? socketAddress(out.address, out.family, out.port)
     : undefined
@@ -288,10 +315,10 @@ const runtimeAddress = (
  */
 class AcceptedHandle implements Handle {
   /** The runtime handle, until it is detached or closed. */
-  private client: RuntimeStream | undefined
+  private client: RuntimeStreamHandle | undefined
   private made: NodeHandle | undefined = undefined
 
-  constructor(client: RuntimeStream, private readonly endpoint: Peer) {
+  constructor(client: RuntimeStreamHandle, private readonly endpoint: Peer) {
     this.client = client
   }
 
@@ -376,6 +403,82 @@ class AcceptedHandle implements Handle {
 }
 
 const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => new NodeHandle(socket, endpoint)
+
+/** A runtime status (a negative errno) as a `SocketError` of `syscall`. */
+const statusError = (status: number, syscall: string): SocketError => {
+  const code = util.getSystemErrorName(status)
+  return toSocketError({ name: "Error", message: code, code, errno: status }, syscall)
+}
+
+/**
+ * Gives the connections `server` accepts to whoever `events()` names, each as an `AcceptedHandle`,
+ * as the runtime accepts them; with no one to take them yet, they are closed.
+ */
+const acceptInto = (server: RuntimeListenHandle, peer: Peer, events: () => ListenerEvents | undefined): void => {
+  server.onconnection = (status, client) => {
+    const current = events()
+    if (status < 0) return current?.onError(statusError(status, "accept"))
+    if (client === undefined) return
+    if (current === undefined) return client.close()
+    current.onConnection(new AcceptedHandle(client, peer))
+  }
+}
+
+/**
+ * Listens on a listening handle of the runtime's own, taking it over as `node:net`'s
+ * `server.listen(handle)` does (lib/net.js `setupListenHandle`): what it accepts arrives as
+ * `Handle`s made without a `net.Socket` (each makes one only when more than `detach`, `destroy`
+ * and the addresses is asked of it). The returned `Listener` is not owned by any scope: its
+ * `close` closes the handle. Fails with the runtime's error (`EBADF`, `EINVAL`, ...) when the
+ * handle cannot listen. For adapters such as `@netfx/compat`'s `server.listen(handle)`; Node and
+ * Deno have such handles, Bun's servers do not.
+ *
+ * @example
+ * import { NodeTransport } from "@netfx/core"
+ * import * as net from "node:net"
+ *
+ * // A node:net server's listening handle, taken over: its connections arrive as netfx handles.
+ * const runtime = net.createServer().listen(0, "127.0.0.1", () => {
+ *   const handle: unknown = (runtime as unknown as { _handle: unknown })._handle
+ *   if (!NodeTransport.isRuntimeListenHandle(handle)) return
+ *   const listener = NodeTransport.unsafeListenOn(handle, 511)
+ *   if (listener instanceof Error) throw listener
+ *   listener.listen({
+ *     onConnection: (accepted) => {
+ *       accepted.write("hello\n")
+ *       accepted.end(() => {
+ *         accepted.destroy()
+ *         listener.close()
+ *       })
+ *     },
+ *     onError: (error) => console.error(error)
+ *   })
+ *   const { port } = runtime.address() as net.AddressInfo
+ *   net.connect(port, "127.0.0.1").on("data", (data) => console.log(String(data)))
+ * })
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const unsafeListenOn = (handle: RuntimeListenHandle, backlog: number): Listener | SocketError => {
+  const bound = runtimeAddress(handle, "getsockname")
+  // A Unix socket's handle has no name to read back: it is known by its path, which is not read
+  // back either (Node's `server.address()` is then the empty string).
+  const peer: Peer = bound === undefined ? { _tag: "Ipc", path: "" } : tcpPeer
+  let current: ListenerEvents | undefined
+  acceptInto(handle, peer, () => current)
+  const status = handle.listen(backlog)
+  if (status !== 0) return statusError(status, "listen")
+  return {
+    address: bound ?? "",
+    listen: (events) => {
+      current = events
+    },
+    close: () => handle.close(),
+    ref: () => handle.ref?.(),
+    unref: () => handle.unref?.()
+  }
+}
 
 /**
  * Sockets that connected an attempt and gave their handle away (`detach`), kept to connect the
@@ -555,7 +658,7 @@ const listen = (endpoint: ListenEndpoint) =>
           current = events
           if (!first) return
           server.on("error", (error: NodeError) => current!.onError(toSocketError({ ...error, syscall: "accept" })))
-          const runtimeServer = (server as unknown as { readonly _handle?: RuntimeServer | null })._handle
+          const runtimeServer = (server as unknown as { readonly _handle?: RuntimeListenHandle | null })._handle
           if (
             events.detachesAtAccept === true && hasRuntimeServerHandles && runtimeServer != null &&
             typeof runtimeServer.onconnection === "function"
@@ -563,13 +666,7 @@ const listen = (endpoint: ListenEndpoint) =>
             // Node's own `onconnection` (lib/net.js) makes a net.Socket per connection and emits
             // 'connection'; this one hands the accepted handle on as it is. Node's server has no
             // limit or block list of its own here to apply (the consumer has them).
-            runtimeServer.onconnection = (status, client) => {
-              if (status < 0) {
-                const code = util.getSystemErrorName(status)
-                return current!.onError(toSocketError({ name: "Error", message: code, code, errno: status }, "accept"))
-              }
-              if (client !== undefined) current!.onConnection(new AcceptedHandle(client, peer))
-            }
+            acceptInto(runtimeServer, peer, () => current)
             return
           }
           server.on("connection", (socket: net.Socket) => {

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { BlockList, Connection, Server, Transport } from "@netfx/core"
+import { BlockList, Connection, NodeTransport, Server, Transport } from "@netfx/core"
+import { SocketError } from "@netfx/core/NetError"
 import { Chunk, Deferred, Effect, Either, Exit, Fiber, Queue, Stream } from "effect"
 import { spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
@@ -35,6 +36,31 @@ const loopbackListener = (transport: Transport.Transport["Type"]) =>
     }),
     (listener) => Effect.sync(() => listener.close())
   )
+
+/** A node:net client of `to` (a port on 127.0.0.1, or a path) that reports what it read until it closed. */
+const readingClient = (to: number | string) => {
+  const socket = typeof to === "number" ? net.connect(to, "127.0.0.1") : net.connect(to)
+  let data = ""
+  socket.on("data", (chunk) => data += chunk)
+  socket.on("error", () => {})
+  const closed = Effect.async<string>((resume) => {
+    socket.on("close", () => resume(Effect.succeed(data)))
+  })
+  const connected = Effect.async<void>((resume) => {
+    if (socket.connecting) socket.once("connect", () => resume(Effect.void))
+    else resume(Effect.void)
+  })
+  return { socket, closed, connected }
+}
+
+/** Uses an accepted handle as any other: writes `text`, ends once it is out, and closes it. */
+const writeAndClose = (handle: Transport.Handle, text: string) =>
+  Effect.gen(function*() {
+    handle.listen({ onData: () => {}, onEnd: () => {}, onError: () => {}, onDrain: () => {}, onClose: () => {} })
+    handle.write(text)
+    yield* Effect.async<void>((resume) => handle.end(() => resume(Effect.void)))
+    handle.destroy()
+  })
 
 const roundTrip = (options: Connection.ConnectOptions) =>
   Effect.gen(function*() {
@@ -434,17 +460,7 @@ describe("Connection over the runtime's sockets", () => {
           detachesAtAccept: true
         })
         const port = (listener.address as { readonly port: number }).port
-        /** A client that reports what it read until the server closed the connection. */
-        const client = () => {
-          const socket = net.connect(port, "127.0.0.1")
-          let data = ""
-          socket.on("data", (chunk) => data += chunk)
-          const closed = Effect.async<string>((resume) => {
-            socket.on("error", () => {})
-            socket.on("close", () => resume(Effect.succeed(data)))
-          })
-          return { socket, closed }
-        }
+        const client = () => readingClient(port)
 
         // Detached at once, as compat does: the runtime handle, no socket made for it.
         const first = client()
@@ -463,11 +479,7 @@ describe("Connection over the runtime's sockets", () => {
         // Used as a handle instead: a socket is made for it then, and it serves as any other.
         const second = client()
         yield* Effect.addFinalizer(() => Effect.sync(() => second.socket.destroy()))
-        const used = yield* Queue.take(accepted)
-        used.listen({ onData: () => {}, onEnd: () => {}, onError: () => {}, onDrain: () => {}, onClose: () => {} })
-        used.write("used")
-        yield* Effect.async<void>((resume) => used.end(() => resume(Effect.void)))
-        used.destroy()
+        yield* writeAndClose(yield* Queue.take(accepted), "used")
         assert.strictEqual(yield* second.closed, "used")
 
         // Closed without being detached: the peer sees the connection close.
@@ -475,6 +487,93 @@ describe("Connection over the runtime's sockets", () => {
         yield* Effect.addFinalizer(() => Effect.sync(() => third.socket.destroy()))
         ;(yield* Queue.take(accepted)).destroy()
         assert.strictEqual(yield* third.closed, "")
+      }))
+  )
+
+  // Bun's net.Server keeps no listening handle of libuv's kind to take over.
+  it.live.runIf(typeof process.versions.bun !== "string")(
+    "unsafeListenOn takes a node:net server's listening handle over, as listen(handle) does",
+    () =>
+      withLive(Effect.gen(function*() {
+        const before = yield* settledHandles
+        /** A node:net server listening on `at`, whose handle the test takes. */
+        const runtimeServer = (at: { readonly port: number; readonly host: string } | { readonly path: string }) =>
+          Effect.acquireRelease(
+            Effect.async<net.Server>((resume) => {
+              const server = net.createServer()
+              server.listen(at, () => resume(Effect.succeed(server)))
+            }),
+            (server) => Effect.sync(() => server.close())
+          )
+        const runtimeHandleOf = (server: net.Server) => (server as unknown as { readonly _handle: unknown })._handle
+
+        const tcp = yield* runtimeServer({ port: 0, host: "127.0.0.1" })
+        const handle = runtimeHandleOf(tcp)
+        assert.isTrue(NodeTransport.isRuntimeListenHandle(handle))
+        assert.isFalse(NodeTransport.isRuntimeListenHandle({}))
+        assert.isFalse(NodeTransport.isRuntimeListenHandle(null))
+        if (!NodeTransport.isRuntimeListenHandle(handle)) return
+        const listener = NodeTransport.unsafeListenOn(handle, 511)
+        if (listener instanceof Error) return assert.fail(String(listener))
+        yield* Effect.addFinalizer(() => Effect.sync(() => listener.close()))
+        const port = (tcp.address() as net.AddressInfo).port
+        assert.strictEqual(String(listener.address), `127.0.0.1:${port}`)
+
+        // Nobody takes connections yet: what is accepted is closed.
+        const early = readingClient(port)
+        yield* Effect.addFinalizer(() => Effect.sync(() => early.socket.destroy()))
+        assert.strictEqual(yield* early.closed, "")
+
+        const accepted = yield* Queue.unbounded<Transport.Handle>()
+        listener.listen({ onConnection: (accepted_) => Queue.unsafeOffer(accepted, accepted_), onError: () => {} })
+        // Detached, as compat takes it: the runtime handle, adopted by a socket of the taker's.
+        const first = readingClient(port)
+        yield* Effect.addFinalizer(() => Effect.sync(() => first.socket.destroy()))
+        const detached = yield* Queue.take(accepted)
+        assert.strictEqual(String(detached.localAddress()), `127.0.0.1:${port}`)
+        yield* first.connected
+        assert.strictEqual(String(detached.remoteAddress()), `127.0.0.1:${first.socket.localPort}`)
+        const adopted = new net.Socket(
+          { handle: detached.detach!(), readable: true, writable: true } as net.SocketConstructorOpts
+        )
+        detached.destroy() // the adopter's now: this closes nothing
+        adopted.end("adopted")
+        assert.strictEqual(yield* first.closed, "adopted")
+        // Used as a handle: it writes, ends and closes as any other.
+        const second = readingClient(port)
+        yield* Effect.addFinalizer(() => Effect.sync(() => second.socket.destroy()))
+        yield* writeAndClose(yield* Queue.take(accepted), "used")
+        assert.strictEqual(yield* second.closed, "used")
+
+        // A Unix socket's handle has no name to read back: the listener and its connections are "".
+        const dir = yield* tempDir
+        const path = join(dir, "taken.sock")
+        const ipcHandle = runtimeHandleOf(yield* runtimeServer({ path }))
+        if (!NodeTransport.isRuntimeListenHandle(ipcHandle)) return assert.fail("no listening handle")
+        const ipc = NodeTransport.unsafeListenOn(ipcHandle, 511)
+        if (ipc instanceof Error) return assert.fail(String(ipc))
+        yield* Effect.addFinalizer(() => Effect.sync(() => ipc.close()))
+        assert.strictEqual(ipc.address, "")
+        const ipcAccepted = yield* Queue.unbounded<Transport.Handle>()
+        ipc.listen({ onConnection: (accepted_) => Queue.unsafeOffer(ipcAccepted, accepted_), onError: () => {} })
+        const third = readingClient(path)
+        yield* Effect.addFinalizer(() => Effect.sync(() => third.socket.destroy()))
+        const local = yield* Queue.take(ipcAccepted)
+        assert.strictEqual(local.remoteAddress(), "")
+        local.destroy()
+        assert.strictEqual(yield* third.closed, "")
+
+        // A handle that cannot listen: the runtime's status as a typed failure.
+        const refused = NodeTransport.unsafeListenOn({ onconnection: null, listen: () => -22, close: () => {} }, 511)
+        assert.instanceOf(refused, SocketError)
+        if (!(refused instanceof SocketError)) return
+        assert.deepStrictEqual([refused.code, refused.errno, refused.syscall], ["EINVAL", -22, "listen"])
+
+        // The listeners close the taken handles: nothing is left open.
+        listener.close()
+        ipc.close()
+        adopted.destroy()
+        assert.strictEqual(yield* settledHandles, before, JSON.stringify(process.getActiveResourcesInfo()))
       }))
   )
 

@@ -4,7 +4,7 @@
  * `BlockList`. The rest follows lib/net.js of Node 20, with `maxConnections = 0` dropping every
  * connection as the reference (Node 21 and later) says.
  */
-import { type NetError, Server as CoreServer } from "@netfx/core"
+import { type NetError, NodeTransport, Server as CoreServer } from "@netfx/core"
 import type { Handle, ListenEndpoint, Listener } from "@netfx/core/Transport"
 import { Transport } from "@netfx/core/Transport"
 import * as Cause from "effect/Cause"
@@ -25,7 +25,6 @@ import {
 } from "./errors.js"
 import { accept } from "./implementation.js"
 import { adoptable } from "./runtimeHandle.js"
-import { isRuntimeServerHandle, listenOnRuntimeHandle } from "./runtimeListener.js"
 import { ScopedRun } from "./scoped.js"
 import { errnoException } from "./systemErrors.js"
 import { validateAbortSignal, validateNumber, validatePort } from "./validators.js"
@@ -202,11 +201,13 @@ export class Server extends EventEmitter {
     if (this.#binding !== undefined) return this
     const backlogFromArgs = toNumber(args.length > 1 && args[1]) || toNumber(args.length > 2 && args[2]) ||
       undefined
-    const handle =
-      (options._handle || options.handle || (isRuntimeServerHandle(options) ? options : undefined)) as unknown
+    const handle = (options._handle || options.handle ||
+      (NodeTransport.isRuntimeListenHandle(options) ? options : undefined)) as unknown
     if (handle) {
       if (isListener(handle)) return this.#listenOn(handle, "-1:null:-1")
-      if (adoptable && isRuntimeServerHandle(handle)) return this.#listenOnRuntime(handle, backlogFromArgs)
+      if (adoptable && NodeTransport.isRuntimeListenHandle(handle)) {
+        return this.#listenOnRuntime(handle, backlogFromArgs)
+      }
       options = handle as Record<string, unknown>
     }
     this.#listeningId++
@@ -279,8 +280,8 @@ export class Server extends EventEmitter {
   }
 
   /** `listen(nodeServer)` or `listen(nodeServer._handle)`: the runtime's handle, taken over as Node does. */
-  #listenOnRuntime(handle: Parameters<typeof listenOnRuntimeHandle>[0], backlog: number | undefined): this {
-    const listener = listenOnRuntimeHandle(handle, backlog || DEFAULT_BACKLOG)
+  #listenOnRuntime(handle: NodeTransport.RuntimeListenHandle, backlog: number | undefined): this {
+    const listener = NodeTransport.unsafeListenOn(handle, backlog || DEFAULT_BACKLOG)
     if (!isListener(listener)) {
       const error = Object.assign(errnoException(listener.code, listener.errno, "listen"), { address: null })
       process.nextTick(() => this.emit("error", error))
