@@ -430,8 +430,9 @@ const acceptInto = (server: RuntimeListenHandle, peer: Peer, events: () => Liste
  * `Handle`s made without a `net.Socket` (each makes one only when more than `detach`, `destroy`
  * and the addresses is asked of it). The returned `Listener` is not owned by any scope: its
  * `close` closes the handle. Fails with the runtime's error (`EBADF`, `EINVAL`, ...) when the
- * handle cannot listen. For adapters such as `@netfx/compat`'s `server.listen(handle)`; Node and
- * Deno have such handles, Bun's servers do not.
+ * handle cannot listen. For adapters such as `@netfx/compat`'s `server.listen(handle)`. Node only:
+ * elsewhere it fails with `ERR_FEATURE_UNAVAILABLE_ON_PLATFORM` (Bun's servers have no such handle,
+ * and Deno's tells of a connection without giving it).
  *
  * @example
  * import { NodeTransport } from "@netfx/core"
@@ -461,6 +462,12 @@ const acceptInto = (server: RuntimeListenHandle, peer: Peer, events: () => Liste
  * @category constructors
  */
 export const unsafeListenOn = (handle: RuntimeListenHandle, backlog: number): Listener | SocketError => {
+  if (!hasRuntimeServerHandles) {
+    // Bun's servers have no such handle; Deno's calls `onconnection(0)` without the accepted handle
+    // (its own server takes connections another way), so nothing taken over would ever arrive.
+    const unavailable = new Error("Taking a listening handle over is unavailable on this runtime")
+    return toSocketError(Object.assign(unavailable, { code: "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM" }), "listen")
+  }
   const bound = runtimeAddress(handle, "getsockname")
   // A Unix socket's handle has no name to read back: it is known by its path, which is not read
   // back either (Node's `server.address()` is then the empty string).

@@ -490,8 +490,9 @@ describe("Connection over the runtime's sockets", () => {
       }))
   )
 
-  // Bun's net.Server keeps no listening handle of libuv's kind to take over.
-  it.live.runIf(typeof process.versions.bun !== "string")(
+  // Node only: Bun's net.Server keeps no listening handle of libuv's kind, and Deno's gives no
+  // accepted handle to whoever takes it over (the next test).
+  it.live.runIf(typeof process.versions.bun !== "string" && !("Deno" in globalThis))(
     "unsafeListenOn takes a node:net server's listening handle over, as listen(handle) does",
     () =>
       withLive(Effect.gen(function*() {
@@ -574,6 +575,33 @@ describe("Connection over the runtime's sockets", () => {
         ipc.close()
         adopted.destroy()
         assert.strictEqual(yield* settledHandles, before, JSON.stringify(process.getActiveResourcesInfo()))
+      }))
+  )
+
+  it.live.runIf(typeof process.versions.bun === "string" || "Deno" in globalThis)(
+    "unsafeListenOn fails with ERR_FEATURE_UNAVAILABLE_ON_PLATFORM where accepted handles cannot be taken",
+    () =>
+      withLive(Effect.gen(function*() {
+        const server = yield* Effect.acquireRelease(
+          Effect.async<net.Server>((resume) => {
+            const made = net.createServer()
+            made.listen(0, "127.0.0.1", () => resume(Effect.succeed(made)))
+          }),
+          (server) => Effect.sync(() => server.close())
+        )
+        const handle: unknown = (server as unknown as { readonly _handle: unknown })._handle
+        const taken = NodeTransport.unsafeListenOn(
+          NodeTransport.isRuntimeListenHandle(handle)
+            ? handle
+            : { onconnection: null, listen: () => 0, close: () => {} },
+          511
+        )
+        assert.instanceOf(taken, SocketError)
+        if (taken instanceof SocketError) assert.strictEqual(taken.code, "ERR_FEATURE_UNAVAILABLE_ON_PLATFORM")
+        // The runtime's own server still serves.
+        const client = readingClient((server.address() as net.AddressInfo).port)
+        yield* client.connected
+        client.socket.destroy()
       }))
   )
 

@@ -26,7 +26,7 @@ import {
 import { accept } from "./implementation.js"
 import { adoptable } from "./runtimeHandle.js"
 import { ScopedRun } from "./scoped.js"
-import { errnoException } from "./systemErrors.js"
+import { errnoException, fromSocketError } from "./systemErrors.js"
 import { validateAbortSignal, validateNumber, validatePort } from "./validators.js"
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- event listeners take any arguments, as in Node
@@ -283,7 +283,7 @@ export class Server extends EventEmitter {
   #listenOnRuntime(handle: NodeTransport.RuntimeListenHandle, backlog: number | undefined): this {
     const listener = NodeTransport.unsafeListenOn(handle, backlog || DEFAULT_BACKLOG)
     if (!isListener(listener)) {
-      const error = Object.assign(errnoException(listener.code, listener.errno, "listen"), { address: null })
+      const error = Object.assign(fromSocketError(listener), { address: null })
       process.nextTick(() => this.emit("error", error))
       return this
     }
