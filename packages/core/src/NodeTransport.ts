@@ -404,9 +404,9 @@ class AcceptedHandle implements Handle {
 
 const makeHandle = (socket: net.Socket, endpoint: Peer): Handle => new NodeHandle(socket, endpoint)
 
-/** A runtime status (a negative errno) as a `SocketError` of `syscall`. */
+/** A runtime status (a negative errno) as a `SocketError` of `syscall`; anything else is `EINVAL`. */
 const statusError = (status: number, syscall: string): SocketError => {
-  const code = util.getSystemErrorName(status)
+  const code = Number.isInteger(status) && status < 0 ? util.getSystemErrorName(status) : "EINVAL"
   return toSocketError({ name: "Error", message: code, code, errno: status }, syscall)
 }
 
@@ -474,7 +474,12 @@ export const unsafeListenOn = (handle: RuntimeListenHandle, backlog: number): Li
   const peer: Peer = bound === undefined ? { _tag: "Ipc", path: "" } : tcpPeer
   let current: ListenerEvents | undefined
   acceptInto(handle, peer, () => current)
-  const status = handle.listen(backlog)
+  let status: number
+  try {
+    status = handle.listen(backlog)
+  } catch (error) {
+    return toSocketError(error as NodeError, "listen")
+  }
   if (status !== 0) return statusError(status, "listen")
   return {
     address: bound ?? "",

@@ -569,6 +569,17 @@ describe("Connection over the runtime's sockets", () => {
         assert.instanceOf(refused, SocketError)
         if (!(refused instanceof SocketError)) return
         assert.deepStrictEqual([refused.code, refused.errno, refused.syscall], ["EINVAL", -22, "listen"])
+        // Nor does a handle that answers nonsense or throws: typed failures, not exceptions.
+        const odd = NodeTransport.unsafeListenOn({ onconnection: null, listen: () => NaN, close: () => {} }, 511)
+        assert.strictEqual(odd instanceof SocketError && odd.code, "EINVAL")
+        const throwing = NodeTransport.unsafeListenOn({
+          onconnection: null,
+          listen: () => {
+            throw Object.assign(new Error("bad handle"), { code: "EBADF" })
+          },
+          close: () => {}
+        }, 511)
+        assert.strictEqual(throwing instanceof SocketError && throwing.code, "EBADF")
 
         // The listeners close the taken handles: nothing is left open.
         listener.close()
