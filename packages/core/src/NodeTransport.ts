@@ -258,8 +258,11 @@ const tcpPeer: Peer = { _tag: "Tcp" }
  * @category models
  */
 export interface RuntimeStreamHandle {
+  /** Fills `out` with the local address; 0, or a negative errno. Absent on a Unix socket's handle. */
   readonly getsockname?: (out: { address?: string; family?: string; port?: number }) => number
+  /** Fills `out` with the peer's address; 0, or a negative errno (`ENOTCONN` once the peer reset). */
   readonly getpeername?: (out: { address?: string; family?: string; port?: number }) => number
+  /** Closes the handle, and with it the connection. */
   readonly close: (callback?: () => void) => void
 }
 
@@ -271,11 +274,17 @@ export interface RuntimeStreamHandle {
  * @category models
  */
 export interface RuntimeListenHandle {
+  /** Called by the runtime for each accept: status 0 and the accepted handle, or a negative errno. */
   onconnection: ((status: number, client: RuntimeStreamHandle | undefined) => void) | null
+  /** Starts (or keeps) listening with this backlog; 0, or a negative errno. */
   readonly listen: (backlog: number) => number
+  /** Fills `out` with the address listened on; 0, or a negative errno. Absent on a Unix socket's. */
   readonly getsockname?: (out: { address?: string; family?: string; port?: number }) => number
+  /** Stops listening and closes the handle. */
   readonly close: (callback?: () => void) => void
+  /** Keeps the process alive while the handle is open (the default). */
   readonly ref?: () => void
+  /** Lets the process exit while the handle is open. */
   readonly unref?: () => void
 }
 
