@@ -306,12 +306,12 @@ const hasRuntimeServerHandles = typeof process.versions.bun !== "string" &&
   (globalThis as { readonly Deno?: unknown }).Deno === undefined
 
 const runtimeAddress = (
-  client: RuntimeStreamHandle | RuntimeListenHandle,
+  handle: Pick<RuntimeStreamHandle, "getsockname" | "getpeername">,
   read: "getsockname" | "getpeername"
 ): SocketAddress.SocketAddress | undefined => {
   const out: { address?: string; family?: string; port?: number } = {}
-  const call = (client as RuntimeStreamHandle)[read]
-  return typeof call === "function" && call.call(client, out) === 0
+  const call = handle[read]
+  return typeof call === "function" && call.call(handle, out) === 0
     ? socketAddress(out.address, out.family, out.port)
     : undefined
 }
@@ -679,11 +679,8 @@ const listen = (endpoint: ListenEndpoint) =>
           current = events
           if (!first) return
           server.on("error", (error: NodeError) => current!.onError(toSocketError({ ...error, syscall: "accept" })))
-          const runtimeServer = (server as unknown as { readonly _handle?: RuntimeListenHandle | null })._handle
-          if (
-            events.detachesAtAccept === true && hasRuntimeServerHandles && runtimeServer != null &&
-            typeof runtimeServer.onconnection === "function"
-          ) {
+          const runtimeServer = (server as unknown as { readonly _handle?: unknown })._handle
+          if (events.detachesAtAccept === true && hasRuntimeServerHandles && isRuntimeListenHandle(runtimeServer)) {
             // Node's own `onconnection` (lib/net.js) makes a net.Socket per connection and emits
             // 'connection'; this one hands the accepted handle on as it is. Node's server has no
             // limit or block list of its own here to apply (the consumer has them).
